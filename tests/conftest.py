@@ -1,0 +1,49 @@
+"""Shared fixtures: built-in scenarios loaded once, and the CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
+
+
+@pytest.fixture(scope="session")
+def double11():
+    from scheduler import load_scenario
+
+    return load_scenario("double11")
+
+
+@pytest.fixture(scope="session")
+def small_shop():
+    from scheduler import load_scenario
+
+    return load_scenario("small_shop")
+
+
+@pytest.fixture(scope="session")
+def weekly():
+    from scheduler import load_scenario
+
+    return load_scenario("weekly")
+
+
+@pytest.fixture()
+def cli():
+    """Invoke the CLI in-process; returns (exit_code, stdout, stderr)."""
+    from typer.testing import CliRunner
+
+    from scheduler.cli import app
+
+    runner = CliRunner()
+
+    def run(*args: str):
+        res = runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+        return res.exit_code, res.stdout, res.stderr
+
+    return run
