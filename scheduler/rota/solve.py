@@ -1,0 +1,351 @@
+"""Solve: aggregated model for the proven bound and a hint, then the per-agent rota.
+
+DESIGN.md "How the solver gets fast": a direct per-agent model stands far above its bound after
+its time limit; the same demand as counts of identical agents starting each shift solves to
+optimality in a fraction of a second. Its optimum is a lower bound on every rota, and split
+among the agents it is a near-complete hint for the per-agent model that adds the rules only
+individual agents have (rest, consecutive days, fairness, personal requests).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from scheduler.errors import InfeasibleError
+from scheduler.rota.model import Demand, RotaModel, Unit, build, class_key
+from scheduler.rota.options import AgentOptions, ShiftOption, agent_options, n_days, slot_time
+from scheduler.scenario import Scenario
+
+Progress = Callable[[str, float, float, float], None]
+"""on_progress(stage, best objective in yuan, bound in yuan, seconds)."""
+
+
+@dataclass
+class RotaResult:
+    """A solved rota with its honest quality figures."""
+
+    status: str  # OPTIMAL, FEASIBLE (time limit or interrupted)
+    objective: float  # yuan, as the model priced it
+    lower_bound: float  # yuan, proven
+    gap: float
+    solve_seconds: float
+    shifts: pd.DataFrame
+    assignments: pd.DataFrame
+    stats: dict = field(default_factory=dict)
+    interrupted: bool = False
+
+
+class _Watcher(cp_model.CpSolverSolutionCallback):
+    """Reports each improving rota; stops the search when asked (Ctrl-C, SIGTERM)."""
+
+    def __init__(self, stage: str, on_progress: Progress | None, should_stop: Callable[[], bool] | None):
+        super().__init__()
+        self.stage, self.on_progress, self.should_stop = stage, on_progress, should_stop
+
+    def on_solution_callback(self) -> None:
+        if self.on_progress:
+            self.on_progress(self.stage, self.objective_value / 100, self.best_objective_bound / 100, self.wall_time)
+        if self.should_stop and self.should_stop():
+            self.stop_search()
+
+
+def _options(scenario: Scenario) -> list[AgentOptions]:
+    """Shift options per agent, generated once per class of identical agents."""
+    cache: dict[tuple, AgentOptions] = {}
+    out = []
+    for i, a in enumerate(scenario.agents):
+        avail = scenario.available_slots(a)
+        key = class_key(scenario, a, avail)
+        if key not in cache:
+            cache[key] = agent_options(scenario, a, i)
+        base = cache[key]
+        out.append(AgentOptions(agent=a, index=i, options=base.options, available=base.available))
+    return out
+
+
+def _solver(time_limit: float, seed: int, workers: int, gap: float = 0.0) -> cp_model.CpSolver:
+    s = cp_model.CpSolver()
+    s.parameters.max_time_in_seconds = max(0.1, time_limit)
+    s.parameters.random_seed = seed
+    s.parameters.num_workers = workers
+    s.parameters.relative_gap_limit = gap
+    return s
+
+
+def solve_rota(
+    scenario: Scenario,
+    demand: Demand,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    on_progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    extra: Callable[[RotaModel], None] | None = None,
+    hint: dict[str, list[tuple[ShiftOption, str | None]]] | None = None,
+) -> RotaResult:
+    """Find the least-cost rota. `extra` adds rules to the per-agent model (replan uses it)."""
+    cfg = scenario.config.solver
+    time_limit = cfg.time_limit_seconds if time_limit is None else time_limit
+    seed = cfg.seed if seed is None else seed
+    workers = cfg.workers if workers is None else workers
+    t0 = time.perf_counter()
+    per_agent = _options(scenario)
+    n_vars = sum(len(o.options) for o in per_agent)
+    if n_vars > cfg.max_model_variables:
+        from scheduler.errors import InputError, Problem
+
+        raise InputError([Problem(
+            "scenario.yaml", "solver.max_model_variables", f"a model of about {n_vars:,} shift variables",
+            f"at most {cfg.max_model_variables:,}: shorten the horizon, use longer slots, fewer start times, or raise the setting",
+        )])
+    units = [Unit([o.agent], o.options, o.available) for o in per_agent]
+
+    # 1. aggregated model: proven lower bound and hint
+    classes: dict[tuple, list[int]] = defaultdict(list)
+    for i, u in enumerate(units):
+        classes[class_key(scenario, u.agent, u.available)].append(i)
+    agg_units = [Unit([units[i].agent for i in idxs], units[idxs[0]].options, units[idxs[0]].available) for idxs in classes.values()]
+    agg = build(scenario, agg_units, demand, aggregated=True)
+    agg_solver = _solver(time_limit * 0.35 if extra is None else time_limit * 0.2, seed, workers)
+    agg_status = agg_solver.solve(agg.model, _Watcher("bound", on_progress, should_stop))
+    if agg_status == cp_model.INFEASIBLE and extra is None:
+        raise InfeasibleError(diagnose(scenario, units, demand, seed, workers))
+    agg_bound = agg_solver.best_objective_bound / 100 if agg_status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else -math.inf
+    if agg_status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        agg_bound = -math.inf
+
+    # 2. per-agent model with the hint
+    m = build(scenario, units, demand, aggregated=False)
+    if extra is not None:
+        extra(m)
+    if hint is not None:
+        _hint_from_plan(m, hint)
+    elif agg_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        _hint_from_aggregate(m, agg, agg_solver, list(classes.values()))
+    _complete_hint(m, seed, workers, max(0.5, (time_limit - (time.perf_counter() - t0)) * 0.3))
+    remaining = max(0.5, time_limit - (time.perf_counter() - t0))
+    solver = _solver(remaining, seed, workers)
+    status = solver.solve(m.model, _Watcher("rota", on_progress, should_stop))
+    if status == cp_model.INFEASIBLE:
+        raise InfeasibleError(diagnose(scenario, units, demand, seed, workers, extra))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise InfeasibleError([
+            f"no rota found within the time limit of {time_limit:g} s and none proven impossible; "
+            "raise --time-limit (solver.time_limit_seconds) or relax the promotion rules"
+        ])
+    obj = solver.objective_value / 100
+    bound = max(solver.best_objective_bound / 100, agg_bound if extra is None else -math.inf)
+    bound = min(bound, obj)
+    gap = 0.0 if status == cp_model.OPTIMAL or obj <= 0 else max(0.0, (obj - bound) / abs(obj))
+    shifts, assignments = extract(m, solver)
+    elapsed = time.perf_counter() - t0
+    return RotaResult(
+        status="OPTIMAL" if status == cp_model.OPTIMAL or gap < 1e-9 else "FEASIBLE",
+        objective=round(obj, 2),
+        lower_bound=round(bound, 2),
+        gap=gap,
+        solve_seconds=round(elapsed, 2),
+        shifts=shifts,
+        assignments=assignments,
+        stats={
+            "shift_variables": n_vars,
+            "aggregated_status": agg_solver.status_name(agg_status),
+            "aggregated_bound": None if agg_bound == -math.inf else round(agg_bound, 2),
+            "rota_bound": round(solver.best_objective_bound / 100, 2),
+            "classes": len(agg_units),
+        },
+        interrupted=bool(should_stop and should_stop()),
+    )
+
+
+def _hint_from_aggregate(m: RotaModel, agg: RotaModel, agg_solver: cp_model.CpSolver, classes: list[list[int]]) -> None:
+    """Split the aggregated counts among each class's agents, keeping individual rules where it can."""
+    sc = m.scenario
+    slot = sc.slot_minutes
+    for c_idx, idxs in enumerate(classes):
+        u = agg.units[c_idx]
+        contract = sc.contract(u.agent.contract)
+        rest = contract.min_rest_hours * 60 / slot
+        counts = [int(agg_solver.value(x)) for x in agg.choice[c_idx]]
+        plan: dict[int, list[ShiftOption]] = {i: [] for i in idxs}
+        by_day: dict[int, list[int]] = defaultdict(list)
+        for k, n in enumerate(counts):
+            by_day[u.options[k].day] += [k] * n
+        for day in sorted(by_day):
+            # latest start first, each to the valid agent free latest: the interval greedy that
+            # places every shift whenever the rest rule alone allows it
+            for k in sorted(by_day[day], key=lambda k: -u.options[k].start):
+                o = u.options[k]
+                best = None
+                for i in idxs:
+                    mine = plan[i]
+                    last_end = mine[-1].end if mine else -10**9
+                    if (mine and mine[-1].day == day) or last_end + rest > o.start:
+                        continue
+                    days = {p.day for p in mine} | {day}
+                    if _longest_run(days) > contract.max_consecutive_days:
+                        continue
+                    if sum(p.overtime_minutes for p in mine) + o.overtime_minutes > contract.max_overtime_hours_per_month * 60:
+                        continue
+                    week = [p for p in mine if p.day // 7 == day // 7]
+                    if sum(p.regular_minutes for p in week) + o.regular_minutes > contract.max_hours_per_week * 60:
+                        continue
+                    if contract.avg_max_hours_per_day is not None and sum(p.paid_minutes for p in mine) + o.paid_minutes > contract.avg_max_hours_per_day * 60 * n_days(sc):
+                        continue
+                    key = (last_end, -sum(p.paid_minutes for p in mine))
+                    if best is None or key > best[0]:
+                        best = (key, i)
+                if best is not None:
+                    plan[best[1]].append(o)
+        # identical agents: hand the schedules out in the symmetry-breaking order
+        pos = {o: k for k, o in enumerate(u.options)}
+        schedules = sorted(plan.values(), key=lambda s: -sum(pos[o] + 1 for o in s))
+        for i, sched in zip(idxs, schedules, strict=True):
+            chosen = {pos[o] for o in sched}
+            for k, x in enumerate(m.choice[i]):
+                m.model.add_hint(x, 1 if k in chosen else 0)
+        # queue hints: hand out the class's per-queue counts slot by slot
+        if sc.config.queue_changes_in_shift and len(u.agent.skills) > 1:
+            for t in range(sc.n_slots):
+                working = [i for i, s in zip(idxs, schedules, strict=True) if any(t in o.working_slots() for o in s)]
+                queue_counts = [(q, int(agg_solver.value(agg.queue_vars[(c_idx, t, q)]))) for q in u.agent.skills if (c_idx, t, q) in agg.queue_vars]
+                it = iter(working)
+                for q, n in queue_counts:
+                    for _ in range(n):
+                        i = next(it, None)
+                        if i is None:
+                            break
+                        for q2 in u.agent.skills:
+                            if (i, t, q2) in m.queue_vars:
+                                m.model.add_hint(m.queue_vars[(i, t, q2)], 1 if q2 == q else 0)
+
+
+def _complete_hint(m: RotaModel, seed: int, workers: int, time_limit: float) -> bool:
+    """Turn a partial hint (shift choices) into a complete feasible solution, then hint all of it.
+
+    With the shift choices fixed the rest (queues, lost inquiries, fairness bounds) solves in
+    moments; CP-SAT takes a complete feasible hint as its first solution, so the search starts
+    from the split aggregate instead of hunting for feasibility among all-hands equalities.
+    """
+    if not m.model.proto.solution_hint.vars:
+        return False
+    s = _solver(time_limit, seed, workers)
+    s.parameters.fix_variables_to_their_hinted_value = True
+    status = s.solve(m.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    values = s.response_proto.solution
+    m.model.clear_hints()
+    for i, v in enumerate(values):
+        m.model.add_hint(m.model.get_int_var_from_proto_index(i), v)
+    return True
+
+
+def _hint_from_plan(m: RotaModel, plan: dict[str, list[tuple[ShiftOption, str | None]]]) -> None:
+    """Hint a known rota (the published one, in replan): its shifts and its queues."""
+    for i, u in enumerate(m.units):
+        mine = plan.get(u.agent.agent_id, [])
+        keys = {(o.start, o.end, o.break_start, o.queue) for o, _ in mine}
+        for o, x in zip(u.options, m.choice[i], strict=True):
+            m.model.add_hint(x, 1 if (o.start, o.end, o.break_start, o.queue) in keys else 0)
+
+
+def _longest_run(days: set[int]) -> int:
+    best = run = 0
+    prev = None
+    for d in sorted(days):
+        run = run + 1 if prev is not None and d == prev + 1 else 1
+        best = max(best, run)
+        prev = d
+    return best
+
+
+def extract(m: RotaModel, solver: cp_model.CpSolver) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rota as the shifts and per-slot assignments tables of the output contract."""
+    sc = m.scenario
+    shift_rows, assign_rows = [], []
+    for i, u in enumerate(m.units):
+        a = u.agent
+        for o, x in zip(u.options, m.choice[i], strict=True):
+            if not solver.boolean_value(x):
+                continue
+            shift_rows.append({
+                "agent_id": a.agent_id,
+                "agent_name": a.name,
+                "contract": a.contract,
+                "core": a.core,
+                "start": slot_time(sc, o.start),
+                "end": slot_time(sc, o.end),
+                "paid_hours": o.paid_minutes / 60,
+                "break_start": slot_time(sc, o.break_start) if o.break_start is not None else None,
+                "break_end": slot_time(sc, o.break_end) if o.break_end is not None else None,
+                "overtime_hours": o.overtime_minutes / 60,
+                "wage_yuan": o.wage_fen / 100,
+                "standby": a.standby,
+            })
+            for t in range(o.start, o.end):
+                if o.break_start is not None and o.break_start <= t < o.break_end:
+                    activity = "break"
+                elif o.queue is not None:
+                    activity = o.queue
+                elif len(a.skills) == 1:
+                    activity = a.skills[0]
+                else:
+                    activity = next(q for q in a.skills if solver.value(m.queue_vars[(i, t, q)]))
+                assign_rows.append({"agent_id": a.agent_id, "slot_start": slot_time(sc, t), "activity": activity})
+    shifts = pd.DataFrame(shift_rows, columns=[
+        "agent_id", "agent_name", "contract", "core", "start", "end", "paid_hours",
+        "break_start", "break_end", "overtime_hours", "wage_yuan", "standby"])
+    assignments = pd.DataFrame(assign_rows, columns=["agent_id", "slot_start", "activity"])
+    return shifts.sort_values(["start", "agent_id"], kind="stable").reset_index(drop=True), assignments
+
+
+def diagnose(
+    scenario: Scenario,
+    units: list[Unit],
+    demand: Demand,
+    seed: int,
+    workers: int,
+    extra: Callable[[RotaModel], None] | None = None,
+    time_limit: float = 30.0,
+) -> list[str]:
+    """Name the smallest set of clashing rules the solver finds, by assumptions on rule literals."""
+    m = build(scenario, units, demand, aggregated=False, diagnose=True)
+    if extra is not None:
+        extra(m)
+    assert m.enforce is not None
+    names = list(m.enforce)
+    lits = [m.enforce[n] for n in names]
+    m.model.add_assumptions(lits)
+    solver = _solver(time_limit, seed, workers)
+    status = solver.solve(m.model)
+    if status != cp_model.INFEASIBLE:
+        return ["the rules clash, but the solver could not isolate which within the time limit"]
+    core = [names[lits.index(next(x for x in lits if x.index == i))] for i in solver.sufficient_assumptions_for_infeasibility()]
+    # deletion pass: drop each rule the clash does not need (short solves, few rules)
+    t_end = time.perf_counter() + time_limit
+    for name in list(core):
+        if len(core) <= 1 or time.perf_counter() > t_end:
+            break
+        trial = [n for n in core if n != name]
+        m.model.clear_assumptions()
+        m.model.add_assumptions([m.enforce[n] for n in trial])
+        if _solver(min(5.0, t_end - time.perf_counter()), seed, workers).solve(m.model) == cp_model.INFEASIBLE:
+            core = trial
+    return sorted(core) or ["the rules clash (no single rule could be named)"]
+
+
+def options_of(scenario: Scenario) -> list[AgentOptions]:
+    """Public for replan and benchmarks: every agent's shift options."""
+    return _options(scenario)
+
+
+__all__ = ["RotaResult", "solve_rota", "diagnose", "options_of", "np"]
