@@ -43,6 +43,28 @@ class RotaResult:
     interrupted: bool = False
 
 
+class StopToken:
+    """Lets another thread (a signal handler's) stop every running search; the best rota is kept."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+        self._solvers: list[cp_model.CpSolver] = []
+
+    def register(self, solver: cp_model.CpSolver) -> cp_model.CpSolver:
+        self._solvers.append(solver)
+        if self.stopped:
+            solver.stop_search()
+        return solver
+
+    def stop(self) -> None:
+        self.stopped = True
+        for s in self._solvers:
+            s.stop_search()
+
+    def __call__(self) -> bool:
+        return self.stopped
+
+
 class _Watcher(cp_model.CpSolverSolutionCallback):
     """Reports each improving rota; stops the search when asked (Ctrl-C, SIGTERM)."""
 
@@ -115,6 +137,8 @@ def solve_rota(
     agg_units = [Unit([units[i].agent for i in idxs], units[idxs[0]].options, units[idxs[0]].available) for idxs in classes.values()]
     agg = build(scenario, agg_units, demand, aggregated=True)
     agg_solver = _solver(time_limit * 0.35 if extra is None else time_limit * 0.2, seed, workers)
+    if isinstance(should_stop, StopToken):
+        should_stop.register(agg_solver)
     agg_status = agg_solver.solve(agg.model, _Watcher("bound", on_progress, should_stop))
     if agg_status == cp_model.INFEASIBLE and extra is None:
         raise InfeasibleError(diagnose(scenario, units, demand, seed, workers))
@@ -133,10 +157,14 @@ def solve_rota(
     _complete_hint(m, seed, workers, max(0.5, (time_limit - (time.perf_counter() - t0)) * 0.3))
     remaining = max(0.5, time_limit - (time.perf_counter() - t0))
     solver = _solver(remaining, seed, workers)
+    if isinstance(should_stop, StopToken):
+        should_stop.register(solver)
     status = solver.solve(m.model, _Watcher("rota", on_progress, should_stop))
     if status == cp_model.INFEASIBLE:
         raise InfeasibleError(diagnose(scenario, units, demand, seed, workers, extra))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if should_stop and should_stop():
+            raise InfeasibleError(["interrupted before any rota was found; nothing was written"])
         raise InfeasibleError([
             f"no rota found within the time limit of {time_limit:g} s and none proven impossible; "
             "raise --time-limit (solver.time_limit_seconds) or relax the promotion rules"
@@ -348,4 +376,4 @@ def options_of(scenario: Scenario) -> list[AgentOptions]:
     return _options(scenario)
 
 
-__all__ = ["RotaResult", "solve_rota", "diagnose", "options_of", "np"]
+__all__ = ["RotaResult", "StopToken", "solve_rota", "diagnose", "options_of", "np"]
