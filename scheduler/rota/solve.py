@@ -154,7 +154,9 @@ def solve_rota(
         _hint_from_plan(m, hint)
     elif agg_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         _hint_from_aggregate(m, agg, agg_solver, list(classes.values()))
-    _complete_hint(m, seed, workers, max(0.5, (time_limit - (time.perf_counter() - t0)) * 0.3))
+    fallback = _complete_hint(m, seed, workers, max(0.5, (time_limit - (time.perf_counter() - t0)) * 0.3))
+    if fallback is not None and on_progress:
+        on_progress("rota", fallback.objective_value / 100, agg_bound if extra is None else 0.0, time.perf_counter() - t0)
     remaining = max(0.5, time_limit - (time.perf_counter() - t0))
     solver = _solver(remaining, seed, workers)
     if isinstance(should_stop, StopToken):
@@ -162,6 +164,9 @@ def solve_rota(
     status = solver.solve(m.model, _Watcher("rota", on_progress, should_stop))
     if status == cp_model.INFEASIBLE:
         raise InfeasibleError(diagnose(scenario, units, demand, seed, workers, extra))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and fallback is not None:
+        # the search ran out of time (large models spend it in presolve): keep the split aggregate
+        solver, status = fallback, cp_model.FEASIBLE
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if should_stop and should_stop():
             raise InfeasibleError(["interrupted before any rota was found; nothing was written"])
@@ -171,6 +176,8 @@ def solve_rota(
         ])
     obj = solver.objective_value / 100
     bound = max(solver.best_objective_bound / 100, agg_bound if extra is None else -math.inf)
+    if bound == -math.inf:
+        bound = 0.0  # nothing proven: every cost is non-negative
     bound = min(bound, obj)
     gap = 0.0 if status == cp_model.OPTIMAL or obj <= 0 else max(0.0, (obj - bound) / abs(obj))
     shifts, assignments = extract(m, solver)
@@ -187,7 +194,7 @@ def solve_rota(
             "shift_variables": n_vars,
             "aggregated_status": agg_solver.status_name(agg_status),
             "aggregated_bound": None if agg_bound == -math.inf else round(agg_bound, 2),
-            "rota_bound": round(solver.best_objective_bound / 100, 2),
+            "rota_bound": round(solver.best_objective_bound / 100, 2) if solver.best_objective_bound > -math.inf else None,
             "classes": len(agg_units),
         },
         interrupted=bool(should_stop and should_stop()),
@@ -256,7 +263,22 @@ def _hint_from_aggregate(m: RotaModel, agg: RotaModel, agg_solver: cp_model.CpSo
                                 m.model.add_hint(m.queue_vars[(i, t, q2)], 1 if q2 == q else 0)
 
 
-def _complete_hint(m: RotaModel, seed: int, workers: int, time_limit: float) -> bool:
+class _Values:
+    """A finished solution read like a solver (value, boolean_value, objective, bound)."""
+
+    def __init__(self, values: list[int], objective: float):
+        self.values = values
+        self.objective_value = objective
+        self.best_objective_bound = -math.inf
+
+    def value(self, v) -> int:
+        return self.values[v.index]
+
+    def boolean_value(self, v) -> bool:
+        return bool(self.values[v.index])
+
+
+def _complete_hint(m: RotaModel, seed: int, workers: int, time_limit: float) -> _Values | None:
     """Turn a partial hint (shift choices) into a complete feasible solution, then hint all of it.
 
     With the shift choices fixed the rest (queues, lost inquiries, fairness bounds) solves in
@@ -264,17 +286,17 @@ def _complete_hint(m: RotaModel, seed: int, workers: int, time_limit: float) -> 
     from the split aggregate instead of hunting for feasibility among all-hands equalities.
     """
     if not m.model.proto.solution_hint.vars:
-        return False
+        return None
     s = _solver(time_limit, seed, workers)
     s.parameters.fix_variables_to_their_hinted_value = True
     status = s.solve(m.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return False
-    values = s.response_proto.solution
+        return None
+    values = list(s.response_proto.solution)
     m.model.clear_hints()
     for i, v in enumerate(values):
         m.model.add_hint(m.model.get_int_var_from_proto_index(i), v)
-    return True
+    return _Values(values, s.objective_value)
 
 
 def _hint_from_plan(m: RotaModel, plan: dict[str, list[tuple[ShiftOption, str | None]]]) -> None:
