@@ -140,6 +140,12 @@ def solve_rota(
     if isinstance(should_stop, StopToken):
         should_stop.register(agg_solver)
     agg_status = agg_solver.solve(agg.model, _Watcher("bound", on_progress, should_stop))
+    if agg_status == cp_model.UNKNOWN and not (should_stop and should_stop()):
+        # no count-level rota yet (a loaded machine): without it there is no hint, so give it more
+        agg_solver = _solver(time_limit * 0.3, seed, workers)
+        if isinstance(should_stop, StopToken):
+            should_stop.register(agg_solver)
+        agg_status = agg_solver.solve(agg.model, _Watcher("bound", on_progress, should_stop))
     if agg_status == cp_model.INFEASIBLE and extra is None:
         raise InfeasibleError(diagnose(scenario, units, demand, seed, workers))
     agg_bound = agg_solver.best_objective_bound / 100 if agg_status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else -math.inf
