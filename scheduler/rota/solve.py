@@ -130,27 +130,15 @@ def solve_rota(
         )])
     units = [Unit([o.agent], o.options, o.available) for o in per_agent]
 
-    # 1. aggregated model: proven lower bound and hint
-    classes: dict[tuple, list[int]] = defaultdict(list)
-    for i, u in enumerate(units):
-        classes[class_key(scenario, u.agent, u.available)].append(i)
-    agg_units = [Unit([units[i].agent for i in idxs], units[idxs[0]].options, units[idxs[0]].available) for idxs in classes.values()]
-    agg = build(scenario, agg_units, demand, aggregated=True)
-    agg_solver = _solver(time_limit * 0.35 if extra is None else time_limit * 0.2, seed, workers)
-    if isinstance(should_stop, StopToken):
-        should_stop.register(agg_solver)
-    agg_status = agg_solver.solve(agg.model, _Watcher("bound", on_progress, should_stop))
-    if agg_status == cp_model.UNKNOWN and not (should_stop and should_stop()):
-        # no count-level rota yet (a loaded machine): without it there is no hint, so give it more
-        agg_solver = _solver(time_limit * 0.3, seed, workers)
-        if isinstance(should_stop, StopToken):
-            should_stop.register(agg_solver)
-        agg_status = agg_solver.solve(agg.model, _Watcher("bound", on_progress, should_stop))
-    if agg_status == cp_model.INFEASIBLE and extra is None:
-        raise InfeasibleError(diagnose(scenario, units, demand, seed, workers))
-    agg_bound = agg_solver.best_objective_bound / 100 if agg_status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else -math.inf
-    if agg_status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        agg_bound = -math.inf
+    # 1. aggregated model: proven lower bound and hint (not for replan: its frozen past is per agent)
+    agg = agg_solver = None
+    agg_status, agg_bound, classes = cp_model.UNKNOWN, -math.inf, []
+    if extra is None:
+        agg, agg_solver, agg_status, classes = _aggregate(scenario, units, demand, time_limit, seed, workers, on_progress, should_stop)
+        if agg_status == cp_model.INFEASIBLE:
+            raise InfeasibleError(diagnose(scenario, units, demand, seed, workers))
+        if agg_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            agg_bound = agg_solver.best_objective_bound / 100
 
     # 2. per-agent model with the hint
     m = build(scenario, units, demand, aggregated=False)
@@ -159,7 +147,7 @@ def solve_rota(
     if hint is not None:
         _hint_from_plan(m, hint)
     elif agg_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        _hint_from_aggregate(m, agg, agg_solver, list(classes.values()))
+        _hint_from_aggregate(m, agg, agg_solver, classes)
     fallback = _complete_hint(m, seed, workers, max(0.5, (time_limit - (time.perf_counter() - t0)) * 0.3))
     if fallback is not None and on_progress:
         on_progress("rota", fallback.objective_value / 100, agg_bound if extra is None else 0.0, time.perf_counter() - t0)
@@ -198,13 +186,32 @@ def solve_rota(
         assignments=assignments,
         stats={
             "shift_variables": n_vars,
-            "aggregated_status": agg_solver.status_name(agg_status),
+            "aggregated_status": agg_solver.status_name(agg_status) if agg_solver else None,
             "aggregated_bound": None if agg_bound == -math.inf else round(agg_bound, 2),
             "rota_bound": round(solver.best_objective_bound / 100, 2) if solver.best_objective_bound > -math.inf else None,
-            "classes": len(agg_units),
+            "classes": len(classes),
         },
         interrupted=bool(should_stop and should_stop()),
     )
+
+
+def _aggregate(scenario, units, demand, time_limit, seed, workers, on_progress, should_stop):
+    """Solve the count-level model of identical-agent classes: a proven bound and a hint."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for i, u in enumerate(units):
+        groups[class_key(scenario, u.agent, u.available)].append(i)
+    classes = list(groups.values())
+    agg_units = [Unit([units[i].agent for i in idxs], units[idxs[0]].options, units[idxs[0]].available) for idxs in classes]
+    agg = build(scenario, agg_units, demand, aggregated=True)
+    status = cp_model.UNKNOWN
+    for share in (0.35, 0.3):  # a second go when a loaded machine found nothing yet: no hint without it
+        agg_solver = _solver(time_limit * share, seed, workers)
+        if isinstance(should_stop, StopToken):
+            should_stop.register(agg_solver)
+        status = agg_solver.solve(agg.model, _Watcher("bound", on_progress, should_stop))
+        if status != cp_model.UNKNOWN or (should_stop and should_stop()):
+            break
+    return agg, agg_solver, status, classes
 
 
 def _hint_from_aggregate(m: RotaModel, agg: RotaModel, agg_solver: cp_model.CpSolver, classes: list[list[int]]) -> None:
