@@ -124,6 +124,223 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create (must 
     guarded(body)
 
 
+Scenario = Annotated[str, typer.Argument(help="A built-in name (double11) or a scenario folder.")]
+
+
+def _run_interruptible(work: Callable[[Any], Any]) -> Any:
+    """Run `work(stop_token)` in a worker thread so Ctrl-C / SIGTERM can stop the search cleanly.
+
+    The signal only stops the search: the best rota found so far is still written, marked as
+    interrupted in summary.json.
+    """
+    import signal
+    import threading
+
+    from scheduler.rota.solve import StopToken
+
+    token = StopToken()
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = work(token)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+            box["error"] = exc
+
+    def on_signal(signum: int, frame: Any) -> None:
+        token.stop()
+
+    old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)} if threading.current_thread() is threading.main_thread() else {}
+    try:
+        th = threading.Thread(target=target, daemon=True)
+        th.start()
+        while th.is_alive():
+            th.join(0.2)
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def _progress_printer(quiet: bool, time_limit: float):
+    """A rich progress bar with the best cost, the bound and the gap while the solver works."""
+    if quiet or not sys.stderr.isatty():
+        return None, None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True)
+    task = bar.add_task("solving", total=time_limit)
+
+    def update(stage: str, obj: float, bound: float, seconds: float) -> None:
+        gap = (obj - bound) / obj if obj > 0 else 0.0
+        label = "bound" if stage == "bound" else "rota"
+        bar.update(task, completed=min(seconds, time_limit),
+                   description=f"{label}: best ¥{obj:,.0f}  bound ¥{bound:,.0f}  gap {gap:.2%}")
+
+    return bar, update
+
+
+@app.command("plan")
+def plan_cmd(
+    scenario: Annotated[str, typer.Argument(help="A built-in name or a scenario folder.")] = "double11",
+    out: Annotated[Path, typer.Option("--out", help="Plan folder to write (replaced whole).")] = Path("plan"),
+    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.1, help="Seconds for the solver.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed of the solver.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, max=64, help="Solver threads.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Labels of people's files: zh or en.")] = "zh",
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Plan a scenario: forecast, staffing, the least-cost rota; write the plan folder."""
+
+    def body() -> None:
+        from scheduler.pipeline import plan
+        from scheduler.report import write_plan
+
+        if lang not in ("zh", "en"):
+            raise InputError([Problem("command line", "--lang", repr(lang), "zh or en")])
+        sc = load_scenario(scenario)
+        limit = time_limit if time_limit is not None else sc.config.solver.time_limit_seconds
+        bar, update = _progress_printer(quiet, limit)
+
+        def work(token: Any) -> Any:
+            if bar is not None:
+                with bar:
+                    return plan(sc, time_limit=time_limit, seed=seed, workers=workers, on_progress=update, should_stop=token)
+            return plan(sc, time_limit=time_limit, seed=seed, workers=workers, should_stop=token)
+
+        result = _run_interruptible(work)
+        result.summary["lang"] = lang
+        write_plan(result, out, extra_writers=_people_writers(lang))
+        s = result.summary
+        typer.echo(f"{s['status']}{' (interrupted: best rota so far)' if s['interrupted'] else ''}: "
+                   f"cost ¥{s['objective']:,.2f} (wages ¥{s['wage_cost']:,.2f}, lost inquiries ¥{s['lost_inquiry_value']:,.2f}, "
+                   f"other ¥{s['other_costs']:,.2f}); lower bound ¥{s['lower_bound']:,.2f}, gap {s['gap']:.2%}, "
+                   f"{s['solve_seconds']:.1f} s")
+        typer.echo(f"{s['agents_scheduled']} agents, {s['shifts']} shifts, {s['paid_hours']:,.0f} paid hours; "
+                   f"shortfall {s['shortfall_agent_hours']:,.0f} agent-hours, {s['expected_lost_inquiries']:,.0f} inquiries expected lost")
+        typer.echo(f"wrote {out}")
+
+    guarded(body)
+
+
+def _people_writers(lang: str) -> list:
+    """Writers of the people's files (report, Excel, charts, handover) when available."""
+    try:
+        from scheduler.report.people import writers
+    except ImportError:
+        return []
+    return writers(lang)
+
+
+@app.command("forecast")
+def forecast_cmd(
+    scenario: Scenario,
+    out: Annotated[Path, typer.Option("--out", help="Folder for forecast.csv and sizing.json.")] = Path("forecast"),
+) -> None:
+    """Forecast inquiries per slot and queue, with quantiles, and the big-sale sizing chain."""
+
+    def body() -> None:
+        from scheduler.demand import forecast, forecast_summary, sizing, write_forecast
+        from scheduler.report.files import atomic_folder
+
+        sc = load_scenario(scenario)
+        with atomic_folder(out) as tmp:
+            write_forecast(sc, tmp)
+        typer.echo(forecast_summary(sc, forecast(sc), sizing(sc)))
+        typer.echo(f"wrote {out}/forecast.csv and {out}/sizing.json")
+
+    guarded(body)
+
+
+@app.command("staff")
+def staff_cmd(
+    scenario: Scenario,
+    out: Annotated[Path, typer.Option("--out", help="Folder for staffing.csv.")] = Path("staffing"),
+) -> None:
+    """Minimum agents per slot and queue (chat model beside effective-AHT Erlang C)."""
+
+    def body() -> None:
+        from scheduler.demand import forecast
+        from scheduler.report.files import atomic_folder, write_csv
+        from scheduler.staffing import staffing
+
+        sc = load_scenario(scenario)
+        st = staffing(sc, forecast(sc))
+        with atomic_folder(out) as tmp:
+            write_csv(st, tmp / "staffing.csv")
+        for qid, g in st.groupby("queue", sort=False):
+            peak = g.loc[g.required.idxmax()]
+            typer.echo(f"{qid:12s} peak {int(peak.required)} agents at {peak.slot_start.isoformat()} "
+                       f"({peak.arrivals:,.0f} inquiries); {g.required.sum() * sc.slot_minutes / 60:,.0f} agent-hours; "
+                       f"effective-AHT Erlang C would ask {g.required_erlang_c.sum() * sc.slot_minutes / 60:,.0f}")
+        typer.echo(f"wrote {out}/staffing.csv")
+
+    guarded(body)
+
+
+@app.command("check")
+def check_cmd(
+    scenario: Scenario,
+    directory: Annotated[Path, typer.Argument(help="A plan folder (also one edited by hand).")],
+) -> None:
+    """Check a rota independently: every rule and figure re-derived from its files. Exit 1 on violations."""
+
+    def body() -> None:
+        from scheduler.check import check_folder, format_report
+
+        report = check_folder(directory, scenario)
+        typer.echo(format_report(report))
+        if not report.ok:
+            raise typer.Exit(1)
+
+    guarded(body)
+
+
+@app.command("replan")
+def replan_cmd(
+    directory: Annotated[Path, typer.Argument(help="The published plan folder.")],
+    actuals: Annotated[Path, typer.Option("--actuals", help="CSV: slot_start, queue, inquiries[, answered, abandoned, agents_online].")],
+    now: Annotated[str, typer.Option("--now", help="The current time, ISO 8601 with offset.")],
+    out: Annotated[Path | None, typer.Option("--out", help="New plan folder (default: DIR-replan).")] = None,
+    absent: Annotated[str, typer.Option("--absent", help="Agent ids who did not show up or left, comma separated.")] = "",
+    notice: Annotated[float | None, typer.Option("--notice", min=0, help="Hours from now that stay as published.")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.1, help="Seconds for the solver (default 5).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Labels of people's files: zh or en.")] = "zh",
+) -> None:
+    """Re-solve the rest of the event from actuals, changing as little of the published rota as pays."""
+
+    def body() -> None:
+        from scheduler.replan import replan
+        from scheduler.report import write_plan
+        from scheduler.report.files import write_csv
+
+        ids = [a.strip() for a in absent.split(",") if a.strip()]
+        target = out or directory.with_name(directory.name + "-replan")
+
+        def work(token: Any) -> Any:
+            return replan(directory, actuals, now, absent=ids, notice_hours=notice, time_limit=time_limit, should_stop=token)
+
+        result = _run_interruptible(work)
+
+        def imbalance_writer(plan: Any, folder: Path) -> None:
+            write_csv(plan.imbalance, folder / "imbalance.csv")
+
+        write_plan(result, target, extra_writers=[imbalance_writer, *_people_writers(lang)])
+        r = result.summary["replan"]
+        for qid, info in r["ratios"].items():
+            typer.echo(f"{qid:12s} actual {info['actual']:,.0f} vs forecast {info['forecast']:,.0f}: "
+                       f"ratio {info['ratio']:.2f}, applied {info['applied']:.2f}{' (within noise)' if info['within_noise'] else ''}")
+        ch = result.changes
+        typer.echo(f"{len(ch)} agents changed; cost ¥{result.summary['objective']:,.2f}, gap {result.summary['gap']:.2%}")
+        for row in ch.itertuples(index=False):
+            typer.echo(f"  {row.agent_id}: {row.change}: {row.before} -> {row.after}")
+        typer.echo(f"wrote {target}")
+
+    guarded(body)
+
+
 def main() -> None:
     """Console entry point."""
     try:

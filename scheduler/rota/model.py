@@ -63,6 +63,8 @@ class RotaModel:
     lost: dict[tuple[int, str], cp_model.IntVar] = field(default_factory=dict)
     cost_terms: dict[str, list] = field(default_factory=lambda: defaultdict(list))
     constant_fen: int = 0
+    from_slot: int = 0
+    """Promotion and ratio rules bind from this slot on (replan: the past is history)."""
     enforce: dict[str, cp_model.IntVar] | None = None
     """With diagnosis on: one literal per rule instance, keyed by its plain-words description."""
 
@@ -91,9 +93,9 @@ class RotaModel:
         return f"{a:%m-%d %H:%M}-{b:%H:%M}"
 
 
-def build(scenario: Scenario, units: list[Unit], demand: Demand, aggregated: bool, diagnose: bool = False) -> RotaModel:
+def build(scenario: Scenario, units: list[Unit], demand: Demand, aggregated: bool, diagnose: bool = False, from_slot: int = 0) -> RotaModel:
     """Build the model with every rule of DESIGN.md (see docs/RULES.md for their exact reading)."""
-    m = RotaModel(scenario, units, demand, aggregated, enforce={} if diagnose else None)
+    m = RotaModel(scenario, units, demand, aggregated, enforce={} if diagnose else None, from_slot=from_slot)
     variables(m)
     rule_one_shift_per_day(m)
     rule_rest_between_shifts(m)
@@ -290,7 +292,7 @@ def _working_total(m: RotaModel, t: int, which=lambda u: True):
 def rule_midnight_core(m: RotaModel) -> None:
     """When the sale opens at midnight, core agents (主力客服) carry the rush (DOMAIN point 3)."""
     for w in m.scenario.config.promotion.midnight_core:
-        ks = m.scenario.window_slots(w.start, w.end)
+        ks = [t for t in m.scenario.window_slots(w.start, w.end) if t >= m.from_slot]
         share = int(round(w.min_core_share * 1000))
         desc = f"midnight core {m.slots_label(ks)}: at least {w.min_core_share:.0%} core agents and {w.min_core_agents} core agents on duty"
         for t in ks:
@@ -308,7 +310,7 @@ def rule_evening_all_hands(m: RotaModel) -> None:
     """
     sc = m.scenario
     for w in sc.config.promotion.evening_all_hands:
-        ks = list(sc.window_slots(w.start, w.end))
+        ks = [t for t in sc.window_slots(w.start, w.end) if t >= m.from_slot]
         for u_idx, u in enumerate(m.units):
             a = u.agent
             if a.standby or (w.contracts is not None and a.contract not in w.contracts):
@@ -332,7 +334,7 @@ def rule_evening_all_hands(m: RotaModel) -> None:
 def rule_morning_part_time(m: RotaModel) -> None:
     """After the morning rush part-timers (兼职) cover: at least a share of those on duty."""
     for w in m.scenario.config.promotion.morning_part_time:
-        ks = m.scenario.window_slots(w.start, w.end)
+        ks = [t for t in m.scenario.window_slots(w.start, w.end) if t >= m.from_slot]
         share = int(round(w.min_part_time_share * 1000))
         desc = f"morning part-time {m.slots_label(ks)}: at least {w.min_part_time_share:.0%} part-timers on duty"
         for t in ks:
@@ -346,7 +348,7 @@ def rule_ratio_bounds(m: RotaModel) -> None:
     sc = m.scenario
     presale = {q.id for q in sc.config.queues if q.kind == "presale"}
     for phase, rb in sc.config.ratio_bounds.items():
-        ks = [t for t in range(sc.n_slots) if sc.phase_of_slot(t) == phase]
+        ks = [t for t in range(m.from_slot, sc.n_slots) if sc.phase_of_slot(t) == phase]
         pre = [v for t in ks for q in presale for v in m.staff.get((t, q), [])]
         allv = [v for t in ks for q in sc.config.queues for v in m.staff.get((t, q.id), [])]
         if not allv:
@@ -461,6 +463,8 @@ def break_symmetry(m: RotaModel) -> None:
         classes[class_key(m.scenario, u.agent, u.available)].append(u_idx)
     for idxs in classes.values():
         for a, b in zip(idxs, idxs[1:], strict=False):
+            if m.units[a].options is not m.units[b].options:
+                continue  # not interchangeable after all (replan freezes each agent's own past)
             ra = sum((i + 1) * x for i, x in enumerate(m.choice[a]))
             rb = sum((i + 1) * x for i, x in enumerate(m.choice[b]))
             m.model.add(ra >= rb)

@@ -111,7 +111,9 @@ def solve_rota(
     on_progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     extra: Callable[[RotaModel], None] | None = None,
-    hint: dict[str, list[tuple[ShiftOption, str | None]]] | None = None,
+    hint: dict[str, tuple[set, dict[int, str]]] | None = None,
+    option_filter: Callable[[AgentOptions], list[ShiftOption]] | None = None,
+    from_slot: int = 0,
 ) -> RotaResult:
     """Find the least-cost rota. `extra` adds rules to the per-agent model (replan uses it)."""
     cfg = scenario.config.solver
@@ -128,6 +130,8 @@ def solve_rota(
             "scenario.yaml", "solver.max_model_variables", f"a model of about {n_vars:,} shift variables",
             f"at most {cfg.max_model_variables:,}: shorten the horizon, use longer slots, fewer start times, or raise the setting",
         )])
+    if option_filter is not None:
+        per_agent = [AgentOptions(o.agent, o.index, option_filter(o), o.available) for o in per_agent]
     units = [Unit([o.agent], o.options, o.available) for o in per_agent]
 
     # 1. aggregated model: proven lower bound and hint (not for replan: its frozen past is per agent)
@@ -141,7 +145,7 @@ def solve_rota(
             agg_bound = agg_solver.best_objective_bound / 100
 
     # 2. per-agent model with the hint
-    m = build(scenario, units, demand, aggregated=False)
+    m = build(scenario, units, demand, aggregated=False, from_slot=from_slot)
     if extra is not None:
         extra(m)
     if hint is not None:
@@ -157,7 +161,7 @@ def solve_rota(
         should_stop.register(solver)
     status = solver.solve(m.model, _Watcher("rota", on_progress, should_stop))
     if status == cp_model.INFEASIBLE:
-        raise InfeasibleError(diagnose(scenario, units, demand, seed, workers, extra))
+        raise InfeasibleError(diagnose(scenario, units, demand, seed, workers, extra, from_slot=from_slot))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and fallback is not None:
         # the search ran out of time (large models spend it in presolve): keep the split aggregate
         solver, status = fallback, cp_model.FEASIBLE
@@ -312,13 +316,16 @@ def _complete_hint(m: RotaModel, seed: int, workers: int, time_limit: float) -> 
     return _Values(values, s.objective_value)
 
 
-def _hint_from_plan(m: RotaModel, plan: dict[str, list[tuple[ShiftOption, str | None]]]) -> None:
-    """Hint a known rota (the published one, in replan): its shifts and its queues."""
+def _hint_from_plan(m: RotaModel, plan: dict[str, tuple[set, dict[int, str]]]) -> None:
+    """Hint a known rota (the published one, in replan): per agent its shift keys
+    (start, end, break_start, queue) and the queue it serves in each working slot."""
     for i, u in enumerate(m.units):
-        mine = plan.get(u.agent.agent_id, [])
-        keys = {(o.start, o.end, o.break_start, o.queue) for o, _ in mine}
+        keys, slot_queue = plan.get(u.agent.agent_id, (set(), {}))
         for o, x in zip(u.options, m.choice[i], strict=True):
             m.model.add_hint(x, 1 if (o.start, o.end, o.break_start, o.queue) in keys else 0)
+        for (ui, t, q), v in m.queue_vars.items():
+            if ui == i:
+                m.model.add_hint(v, 1 if slot_queue.get(t) == q else 0)
 
 
 def _longest_run(days: set[int]) -> int:
@@ -379,9 +386,10 @@ def diagnose(
     workers: int,
     extra: Callable[[RotaModel], None] | None = None,
     time_limit: float = 30.0,
+    from_slot: int = 0,
 ) -> list[str]:
     """Name the smallest set of clashing rules the solver finds, by assumptions on rule literals."""
-    m = build(scenario, units, demand, aggregated=False, diagnose=True)
+    m = build(scenario, units, demand, aggregated=False, diagnose=True, from_slot=from_slot)
     if extra is not None:
         extra(m)
     assert m.enforce is not None
