@@ -13,10 +13,11 @@ class Problem:
     field: str
     found: str
     allowed: str
-    row: int | None = None  # 1-based, as a spreadsheet shows it (the header is row 1)
+    row: int | None = None  # 1-based, as a spreadsheet shows it (the header is row 1); for YAML the line
 
     def __str__(self) -> str:
-        where = self.file if self.row is None else f"{self.file}, row {self.row}"
+        unit = "line" if self.file.endswith((".yaml", ".yml")) else "row"
+        where = self.file if self.row is None else f"{self.file}, {unit} {self.row}"
         found = self.found if len(self.found) <= 80 else self.found[:77] + "..."
         return f"{where}, field '{self.field}': found {found}; allowed: {self.allowed}"
 

@@ -13,6 +13,7 @@ import hashlib
 import io
 import math
 import re
+import reprlib
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -23,8 +24,10 @@ import numpy as np
 import pandas as pd
 import yaml
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -34,12 +37,52 @@ from pydantic import (
 
 from scheduler.errors import InputError, Problem
 
-PositiveMoney = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+PositiveMoney = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+"""A price or wage in yuan; the cap keeps solver coefficients far from int64 overflow."""
+LargeMoney = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
+"""A GMV in yuan (all of Tmall's Double 11 is below 1e12)."""
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Rate = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 _PACKAGED = Path(__file__).resolve().parent / "_scenarios"  # in an installed wheel
 BUILTIN_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parent.parent / "scenarios"
 MAX_FILE_BYTES = 200 * 1024 * 1024
+MIN_YEAR, MAX_YEAR = 1900, 2200
+MAX_HORIZON_DAYS = 366
+
+
+class FieldError(ValueError):
+    """A ValueError from a model-level check that names the field it is about (a path below the
+    model, e.g. ("promotion", "evening_all_hands", 0, "contracts", 1)) and the value found there."""
+
+    def __init__(self, loc: tuple, message: str, found: Any = None):
+        super().__init__(message)
+        self.loc = loc
+        self.found = found
+
+
+def _text_or(*types: type):
+    """Accept text or an already-parsed value, never a bare number: YAML reads 8:00 as 480 and
+    pydantic would read 480 as seconds, and an int timestamp would silently mean Unix seconds."""
+
+    def check(v: Any) -> Any:
+        if isinstance(v, (str, *types)) and not isinstance(v, bool):
+            return v
+        raise ValueError("text in quotes (a bare number or other value is not accepted here)")
+
+    return BeforeValidator(check)
+
+
+def _year_in_range(v: datetime | date) -> datetime | date:
+    if not MIN_YEAR <= v.year <= MAX_YEAR:
+        raise ValueError(f"a year from {MIN_YEAR} to {MAX_YEAR}")
+    return v
+
+
+Timestamp = Annotated[AwareDatetime, _text_or(datetime), AfterValidator(_year_in_range)]
+"""ISO 8601 with its UTC offset, as text."""
+ClockTime = Annotated[time, _text_or(time)]
+"""A local time of day as text, e.g. "08:00"."""
+Day = Annotated[date, _text_or(date), AfterValidator(_year_in_range)]
 
 
 class Model(BaseModel):
@@ -51,13 +94,13 @@ class Model(BaseModel):
 class Window(Model):
     """A stretch of absolute time, ISO 8601 with its UTC offset."""
 
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Timestamp
+    end: Timestamp
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.end <= self.start:
-            raise ValueError("end must be after start")
+            raise FieldError(("end",), f"a time after start {self.start.isoformat()}", self.end.isoformat())
         return self
 
     def contains(self, t: datetime) -> bool:
@@ -72,10 +115,14 @@ class Horizon(Window):
     @model_validator(mode="after")
     def _whole_slots(self) -> Horizon:
         minutes = (self.end - self.start).total_seconds() / 60
+        if minutes > MAX_HORIZON_DAYS * 1440:
+            raise FieldError(("end",), f"a horizon of at most {MAX_HORIZON_DAYS} days", self.end.isoformat())
         if minutes % self.slot_minutes:
-            raise ValueError(f"horizon length {minutes:g} min is not a whole number of slots")
-        if self.start.minute % self.slot_minutes or self.start.second:
-            raise ValueError("start must fall on a slot boundary")
+            raise FieldError(
+                ("end",), f"a whole number of {self.slot_minutes}-minute slots after start", f"{minutes:g} min after start"
+            )
+        if self.start.minute % self.slot_minutes or self.start.second or self.start.microsecond:
+            raise FieldError(("start",), f"a time on the {self.slot_minutes}-minute slot boundary", self.start.isoformat())
         return self
 
 
@@ -93,7 +140,7 @@ class PastEvent(Window):
     """A promotion inside history.csv, so the forecast can learn its uplift and hourly shape."""
 
     name: str
-    gmv_yuan: PositiveMoney | None = None
+    gmv_yuan: LargeMoney | None = None
 
 
 class Queue(Model):
@@ -130,9 +177,10 @@ class Queue(Model):
     @model_validator(mode="after")
     def _table_covers_cap(self) -> Queue:
         if len(self.throughput) < self.concurrency:
-            raise ValueError(
-                f"throughput lists {len(self.throughput)} values but concurrency is "
-                f"{self.concurrency}: give f(1..{self.concurrency})"
+            raise FieldError(
+                ("throughput",),
+                f"at least {self.concurrency} values (concurrency is {self.concurrency}: give f(1..{self.concurrency}))",
+                f"{len(self.throughput)} values",
             )
         return self
 
@@ -147,8 +195,8 @@ class Economics(Model):
     """询单转化率: consulting buyers who bought / consulting buyers."""
     value_per_inquiry_yuan: PositiveMoney | None = None
     """Override; by default PPC x inquiry conversion / click conversion (about 23.4 yuan)."""
-    gmv_target_yuan: PositiveMoney | None = None
-    order_value_yuan: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 100.0
+    gmv_target_yuan: LargeMoney | None = None
+    order_value_yuan: Annotated[float, Field(gt=0, le=1e7, allow_inf_nan=False)] = 100.0
     service_share: Share = 0.2
     """Share of buyers who contact service before buying."""
     issue_rate: Share = 0.05
@@ -180,7 +228,7 @@ class Contract(Model):
     hourly_wage_yuan: PositiveMoney
     shift_spans_hours: list[Annotated[float, Field(gt=0, le=16, allow_inf_nan=False)]]
     """Allowed shift lengths from start to end, the meal break included."""
-    start_times: list[time]
+    start_times: list[ClockTime]
     """Allowed local start times (e.g. 08:00, 12:00, 16:00 from shop practice)."""
     break_minutes: Annotated[int, Field(ge=0, le=180)] = 0
     """Unpaid meal break inside every shift at least `break_from_span_hours` long."""
@@ -213,11 +261,13 @@ class Contract(Model):
     @model_validator(mode="after")
     def _coherent(self) -> Contract:
         if not self.shift_spans_hours:
-            raise ValueError("shift_spans_hours must list at least one length")
+            raise FieldError(("shift_spans_hours",), "at least one shift length", [])
         if not self.start_times:
-            raise ValueError("start_times must list at least one time")
+            raise FieldError(("start_times",), "at least one start time", [])
         if self.break_latest_hours < self.break_earliest_hours:
-            raise ValueError("break_latest_hours must be >= break_earliest_hours")
+            raise FieldError(
+                ("break_latest_hours",), f">= break_earliest_hours ({self.break_earliest_hours:g})", self.break_latest_hours
+            )
         return self
 
 
@@ -225,7 +275,7 @@ class CoreWindow(Window):
     """Midnight when the sale opens: mostly core agents (主力客服) on duty (DOMAIN point 3)."""
 
     min_core_share: Share = 0.6
-    min_core_agents: Annotated[int, Field(ge=0)] = 0
+    min_core_agents: Annotated[int, Field(ge=0, le=100_000)] = 0
 
 
 class AllHandsWindow(Window):
@@ -256,7 +306,9 @@ class RatioBound(Model):
     @model_validator(mode="after")
     def _ordered(self) -> RatioBound:
         if self.max_presale_share < self.min_presale_share:
-            raise ValueError("max_presale_share must be >= min_presale_share")
+            raise FieldError(
+                ("max_presale_share",), f">= min_presale_share ({self.min_presale_share:g})", self.max_presale_share
+            )
         return self
 
 
@@ -265,8 +317,8 @@ class Fairness(Model):
 
     hours_spread_yuan_per_hour: PositiveMoney = 2.0
     night_spread_yuan_per_hour: PositiveMoney = 5.0
-    night_start: time = time(0, 0)
-    night_end: time = time(6, 0)
+    night_start: ClockTime = time(0, 0)
+    night_end: ClockTime = time(6, 0)
 
 
 class PreferencePrices(Model):
@@ -279,7 +331,7 @@ class Solver(Model):
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
     workers: Annotated[int, Field(ge=1, le=64)] = 2
     staffing_quantile: Literal["p50", "p80", "p90"] = "p80"
-    max_model_variables: Annotated[int, Field(ge=1000)] = 3_000_000
+    max_model_variables: Annotated[int, Field(ge=1000, le=10**12)] = 3_000_000
     """Refuse early (with this setting's name) when the model would be larger."""
 
 
@@ -294,11 +346,23 @@ class ReplanPrices(Model):
     cancel_yuan_per_hour: PositiveMoney = 20.0
 
 
+def _relative_file(v: str | None) -> str | None:
+    if v is None:
+        return v
+    p = Path(v)
+    if not v.strip() or "\x00" in v or len(v) > 255 or p.is_absolute() or ".." in p.parts:
+        raise ValueError("a file name inside the scenario folder (no '..', not absolute, at most 255 characters)")
+    return v
+
+
+FileName = Annotated[str, AfterValidator(_relative_file)]
+
+
 class Files(Model):
-    history: str = "history.csv"
-    agents: str = "agents.csv"
-    time_off: str | None = "time_off.csv"
-    preferences: str | None = "preferences.csv"
+    history: FileName = "history.csv"
+    agents: FileName = "agents.csv"
+    time_off: FileName | None = "time_off.csv"
+    preferences: FileName | None = "preferences.csv"
 
 
 class ScenarioConfig(Model):
@@ -319,7 +383,7 @@ class ScenarioConfig(Model):
     preferences: PreferencePrices = PreferencePrices()
     queue_changes_in_shift: bool = False
     """Whether an agent may switch queue inside a shift (cross-trained staff, DOMAIN point 5)."""
-    holidays: list[date] = []
+    holidays: list[Day] = []
     solver: Solver = Solver()
     replan: ReplanPrices = ReplanPrices()
     files: Files = Files()
@@ -328,37 +392,48 @@ class ScenarioConfig(Model):
     @classmethod
     def _known_zone(cls, v: str) -> str:
         try:
+            if not v.strip():
+                raise ValueError(v)
             ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a tzdata folder such as 'Asia'
             raise ValueError(f"unknown time zone {v!r} (use an IANA name like Asia/Shanghai)") from exc
         return v
 
     @model_validator(mode="after")
     def _references(self) -> ScenarioConfig:
         ids = [q.id for q in self.queues]
+        h = self.horizon
+        span = f"{h.start.isoformat()} .. {h.end.isoformat()}"
         if not ids:
-            raise ValueError("queues: at least one queue is needed")
-        if len(set(ids)) != len(ids):
-            raise ValueError(f"queues: duplicate queue ids {sorted({i for i in ids if ids.count(i) > 1})}")
-        for w in self.promotion.evening_all_hands:
-            for c in w.contracts or []:
+            raise FieldError(("queues",), "at least one queue", [])
+        for k, qid in enumerate(ids):
+            if qid in ids[:k]:
+                raise FieldError(("queues", k, "id"), "a queue id not used by another queue", qid)
+        for wi, w in enumerate(self.promotion.evening_all_hands):
+            for ci, c in enumerate(w.contracts or []):
                 if c not in self.contracts:
-                    raise ValueError(
-                        f"promotion.evening_all_hands: unknown contract {c!r}; "
-                        f"known: {sorted(self.contracts)}"
+                    raise FieldError(
+                        ("promotion", "evening_all_hands", wi, "contracts", ci),
+                        f"a contract from contracts: {sorted(self.contracts)}",
+                        c,
                     )
         if self.event is not None:
-            h = self.horizon
             if self.event.end <= h.start or self.event.start >= h.end:
-                raise ValueError("event lies outside the horizon")
+                raise FieldError(
+                    ("event",), f"an event overlapping the horizon {span}",
+                    f"{self.event.start.isoformat()} .. {self.event.end.isoformat()}",
+                )
         for name, group in (
             ("midnight_core", self.promotion.midnight_core),
             ("evening_all_hands", self.promotion.evening_all_hands),
             ("morning_part_time", self.promotion.morning_part_time),
         ):
-            for w in group:
-                if w.start < self.horizon.start or w.end > self.horizon.end:
-                    raise ValueError(f"promotion.{name}: window {w.start}..{w.end} is outside the horizon")
+            for wi, w in enumerate(group):
+                if w.start < h.start or w.end > h.end:
+                    raise FieldError(
+                        ("promotion", name, wi), f"a window inside the horizon {span}",
+                        f"{w.start.isoformat()} .. {w.end.isoformat()}",
+                    )
         return self
 
 
@@ -522,12 +597,18 @@ _StrictLoader.yaml_implicit_resolvers = {
 
 
 def _construct_mapping_no_dupes(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
-    for k in keys:
-        if keys.count(k) > 1:
+    seen: list[Any] = []
+    for knode, _ in node.value:
+        k = loader.construct_object(knode, deep=deep)
+        try:
+            dupe = k in seen
+        except Exception:  # noqa: BLE001 - an odd key; construct_mapping below says what is wrong
+            dupe = False
+        if dupe:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {k!r}", node.start_mark
+                None, None, f"duplicate key {_short(k)}", knode.start_mark
             )
+        seen.append(k)
     return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
 
 
@@ -537,16 +618,24 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 def read_text(path: Path, label: str | None = None) -> str:
     """Read a text file as UTF-8 (with or without the BOM Excel writes); say so clearly if not."""
     label = label or path.name
-    if not path.exists():
-        raise InputError([Problem(label, "(file)", "no such file", f"an existing file at {path}")])
-    if not path.is_file():
-        raise InputError([Problem(label, "(file)", "a folder or special file", "a regular file")])
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    try:
+        if not path.exists():
+            raise InputError([Problem(label, "(file)", "no such file", f"an existing file at {path}")])
+        if not path.is_file():
+            raise InputError([Problem(label, "(file)", "a folder or special file", "a regular file")])
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                [Problem(label, "(file)", f"{size / 2**20:.0f} MiB", f"at most {MAX_FILE_BYTES // 2**20} MiB")]
+            )
+        data = path.read_bytes()
+    except OSError as exc:  # unreadable: permissions, a name too long, ...
+        raise InputError([Problem(label, "(file)", str(exc.strerror or exc), f"a readable file at {path}")]) from None
+    resave = "UTF-8; in Excel use Save As > 'CSV UTF-8 (comma delimited)', in an editor save as UTF-8"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(
-            [Problem(label, "(file)", f"{size / 2**20:.0f} MiB", f"at most {MAX_FILE_BYTES // 2**20} MiB")]
+            [Problem(label, "(encoding)", "UTF-16 text (Excel's 'Unicode Text')", resave, 1)]
         )
-    data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -556,61 +645,124 @@ def read_text(path: Path, label: str | None = None) -> str:
             hint = "GBK/GB2312 text (Excel's default for Chinese)"
         except UnicodeDecodeError:
             pass
-        raise InputError(
-            [
-                Problem(
-                    label,
-                    "(encoding)",
-                    f"{hint} at byte {exc.start}",
-                    "UTF-8; in Excel use Save As > 'CSV UTF-8 (comma delimited)'",
-                )
-            ]
-        ) from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError([Problem(label, "(encoding)", f"{hint} at byte {exc.start}", resave, line)]) from None
     if "\x00" in text:
-        raise InputError([Problem(label, "(encoding)", "NUL bytes (a binary or UTF-16 file?)", "UTF-8 text")])
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError([Problem(label, "(encoding)", "NUL bytes (a binary or UTF-16 file?)", "UTF-8 text", line)])
     return text
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return True  # let read_text say what is wrong with it
 
 
 def _loc_to_field(loc: tuple) -> str:
     return ".".join(str(p) for p in loc) or "(top level)"
 
 
-def _pydantic_problems(exc: ValidationError, file: str, row: int | None = None, prefix: str = "") -> list[Problem]:
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlevel = 3
+
+
+def _short(value: Any) -> str:
+    """repr that stays short (YAML aliases can make a value with a billion leaves)."""
+    return _REPR.repr(value)
+
+
+def _yaml_line(root: yaml.Node | None, loc: tuple) -> int | None:
+    """The line (1-based) in the YAML text of the setting at `loc`, or of its nearest parent there."""
+    node, line = root, (root.start_mark.line + 1 if root is not None else None)
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            hit = None
+            for k, v in node.value:  # the last match wins, as in the loaded mapping (merge keys come first)
+                if isinstance(k, yaml.ScalarNode) and k.value == str(part):
+                    hit = (k, v)
+            if hit is None:
+                break
+            line, node = hit[0].start_mark.line + 1, hit[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _pydantic_problems(
+    exc: ValidationError, file: str, row: int | None = None, prefix: str = "", root: yaml.Node | None = None
+) -> list[Problem]:
     problems = []
     for err in exc.errors():
-        loc = _loc_to_field(err["loc"])
-        fieldname = f"{prefix}{loc}" if prefix else loc
-        found = repr(err.get("input"))
+        loc_t = tuple(err["loc"])
+        found = _short(err.get("input"))
+        allowed = err["msg"]
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldError):
+            loc_t += cause.loc
+            found, allowed = _short(cause.found), str(cause)
+        elif err["type"] == "value_error" and allowed.startswith("Value error, "):
+            allowed = allowed[len("Value error, "):]
         if err["type"] == "missing":
             found = "nothing (field missing)"
         if err["type"] == "extra_forbidden":
             allowed = "no such field here (check the spelling against the template: scheduler init)"
-        else:
-            allowed = err["msg"]
-        problems.append(Problem(file, fieldname, found, allowed, row))
+        loc = _loc_to_field(loc_t)
+        fieldname = f"{prefix}{loc}" if prefix else loc
+        line = row if row is not None else _yaml_line(root, loc_t)
+        problems.append(Problem(file, fieldname, found, allowed, line))
     return problems
+
+
+def _parse_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """Safe YAML: (data, node tree for line numbers). Tags that would construct objects are refused."""
+    text = read_text(path, path.name)
+    loader = None
+    try:
+        loader = _StrictLoader(text)
+        node = loader.get_single_node()
+        raw = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        if isinstance(exc, yaml.reader.ReaderError):
+            row = text.count("\n", 0, exc.position) + 1
+        what = getattr(exc, "problem", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
+        what = str(what).removeprefix("found ")
+        raise InputError(
+            [Problem(path.name, "(YAML syntax)", str(what), "valid YAML (plain values, no tags)", row)]
+        ) from None
+    except RecursionError:
+        raise InputError(
+            [Problem(path.name, "(YAML syntax)", "values nested too deeply", "settings nested a few levels deep")]
+        ) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return raw, node
+
+
+def _load_config(path: Path) -> tuple[ScenarioConfig, yaml.Node | None]:
+    raw, node = _parse_yaml(path)
+    if not isinstance(raw, dict):
+        found = "an empty file" if raw is None else f"a {type(raw).__name__} ({_short(raw)})"
+        raise InputError(
+            [Problem(path.name, "(top level)", found, "a mapping of settings, name: ..., horizon: ... (see scheduler init)", 1)]
+        )
+    try:
+        return ScenarioConfig.model_validate(raw), node
+    except ValidationError as exc:
+        raise InputError(_pydantic_problems(exc, path.name, root=node)) from None
 
 
 def load_config(path: Path) -> ScenarioConfig:
     """Parse scenario.yaml safely (no object-constructing tags) and validate it."""
-    text = read_text(path, path.name)
-    try:
-        raw = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(
-            [Problem(path.name, "(YAML syntax)", str(what), "valid YAML (plain values, no tags)", row)]
-        ) from None
-    if not isinstance(raw, dict):
-        raise InputError(
-            [Problem(path.name, "(top level)", type(raw).__name__, "a mapping of settings (see scheduler init)")]
-        )
-    try:
-        return ScenarioConfig.model_validate(raw)
-    except ValidationError as exc:
-        raise InputError(_pydantic_problems(exc, path.name)) from None
+    return _load_config(path)[0]
 
 
 def _read_csv_rows(
@@ -621,18 +773,26 @@ def _read_csv_rows(
     text = read_text(path, label)
     if not text.strip():
         raise InputError([Problem(label, "(file)", "an empty file", f"a header row with {', '.join(required)}")])
+    rows: list[list[str]] = []
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        rows = list(reader)
-    except csv.Error as exc:
+        for r in csv.reader(io.StringIO(text, newline=""), strict=True):
+            rows.append(r)
+    except csv.Error as exc:  # the row is the record being read, as a spreadsheet would number it
         raise InputError(
-            [Problem(label, "(CSV syntax)", str(exc), "well-formed CSV (check unterminated quotes)", reader.line_num)]
+            [Problem(label, "(CSV syntax)", str(exc), "well-formed CSV (check unterminated quotes)", len(rows) + 1)]
         ) from None
     header = [h.strip() for h in rows[0]]
     problems = []
+    if not any(header):
+        raise InputError(
+            [Problem(label, "(header)", "an empty first row", f"a header row with {', '.join(required)}", 1)]
+        )
     missing = [c for c in required if c not in header]
-    extra = [c for c in header if c not in required + optional]
-    dupes = sorted({c for c in header if header.count(c) > 1})
+    extra = [c for c in header if c and c not in required + optional]
+    for k, c in enumerate(header, start=1):
+        if not c:
+            problems.append(Problem(label, f"(column {k})", "a column with no name", f"columns {required + optional}", 1))
+    dupes = sorted({c for c in header if c and header.count(c) > 1})
     if missing:
         problems.append(Problem(label, ", ".join(missing), "column missing", f"columns {required + optional}", 1))
     if extra:
@@ -666,6 +826,8 @@ def parse_timestamp(text: str) -> datetime:
         raise ValueError("an ISO 8601 time with offset, e.g. 2026-11-11T00:00:00+08:00") from None
     if t.tzinfo is None:
         raise ValueError("a UTC offset, e.g. 2026-11-11T00:00:00+08:00 (this time has none)")
+    if not MIN_YEAR <= t.year <= MAX_YEAR:
+        raise ValueError(f"a year from {MIN_YEAR} to {MAX_YEAR}")
     return t
 
 
@@ -926,7 +1088,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     (72, ['presale', 'aftersale'])
     """
     folder = resolve_scenario_path(name_or_path)
-    config = load_config(folder / "scenario.yaml")
+    config, root = _load_config(folder / "scenario.yaml")
     problems: list[Problem] = []
     history = agents = None
     try:
@@ -944,19 +1106,19 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     time_off: list[TimeOff] = []
     prefs: list[PreferenceRow] = []
     names = ["scenario.yaml", config.files.history, config.files.agents]
-    if config.files.time_off and (folder / config.files.time_off).exists():
+    if config.files.time_off and _exists(folder / config.files.time_off):
         names.append(config.files.time_off)
         try:
             time_off = load_time_off(folder / config.files.time_off, by_id, config)
         except InputError as exc:
             problems += exc.problems
-    if config.files.preferences and (folder / config.files.preferences).exists():
+    if config.files.preferences and _exists(folder / config.files.preferences):
         names.append(config.files.preferences)
         try:
             prefs = load_preferences(folder / config.files.preferences, by_id, config)
         except InputError as exc:
             problems += exc.problems
-    problems += _cross_checks(config, agents, config.files.agents)
+    problems += _cross_checks(config, agents, config.files.agents, root)
     if problems:
         raise InputError(problems)
     return Scenario(
@@ -970,7 +1132,9 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     )
 
 
-def _cross_checks(config: ScenarioConfig, agents: list[Agent], agents_file: str) -> list[Problem]:
+def _cross_checks(
+    config: ScenarioConfig, agents: list[Agent], agents_file: str, root: yaml.Node | None = None
+) -> list[Problem]:
     """Rules between files: every queue someone can serve, contract rules that make sense."""
     problems = []
     served = {s for a in agents for s in a.skills}
@@ -981,18 +1145,21 @@ def _cross_checks(config: ScenarioConfig, agents: list[Agent], agents_file: str)
             )
     slot = config.horizon.slot_minutes
     for cid, c in config.contracts.items():
-        for span in c.shift_spans_hours:
+        for k, span in enumerate(c.shift_spans_hours):
             if (span * 60) % slot:
                 problems.append(
-                    Problem("scenario.yaml", f"contracts.{cid}.shift_spans_hours", f"{span:g}", f"whole slots of {slot} min")
+                    Problem("scenario.yaml", f"contracts.{cid}.shift_spans_hours", f"{span:g}", f"whole slots of {slot} min",
+                            _yaml_line(root, ("contracts", cid, "shift_spans_hours", k)))
                 )
-        for st in c.start_times:
-            if (st.hour * 60 + st.minute) % slot:
+        for k, st in enumerate(c.start_times):
+            if (st.hour * 60 + st.minute) % slot or st.second or st.microsecond:
                 problems.append(
-                    Problem("scenario.yaml", f"contracts.{cid}.start_times", st.isoformat("minutes"), f"times on the {slot}-minute slot grid")
+                    Problem("scenario.yaml", f"contracts.{cid}.start_times", st.isoformat("minutes"), f"times on the {slot}-minute slot grid",
+                            _yaml_line(root, ("contracts", cid, "start_times", k)))
                 )
         if c.break_minutes % slot:
             problems.append(
-                Problem("scenario.yaml", f"contracts.{cid}.break_minutes", str(c.break_minutes), f"whole slots of {slot} min")
+                Problem("scenario.yaml", f"contracts.{cid}.break_minutes", str(c.break_minutes), f"whole slots of {slot} min",
+                        _yaml_line(root, ("contracts", cid, "break_minutes")))
             )
     return problems
