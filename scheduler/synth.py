@@ -97,16 +97,16 @@ def _write(path: Path, header: list[str], rows: list) -> None:
 
 
 def build_double11(folder: Path, seed: int = 11) -> None:
-    """80 full-time (30 core, cross-trained) and 120 part-time agents; history: last year's window
+    """80 full-time (48 core, cross-trained) and 120 part-time agents; history: last year's window
     (8 normal weeks before Double 11 2025 through a week after) and the 9 weeks before this year's."""
     rng = np.random.default_rng(seed)
     tz = ZoneInfo("Asia/Shanghai")
     rows = hourly_history(
-        rng, tz, [("2025-09-15", "2025-11-20")], {"presale": 9000, "aftersale": 2200},
+        rng, tz, [("2025-09-15", "2025-11-20")], {"presale": 4200, "aftersale": 1000},
         events=[("2025-11-11", 1.0)],
     )
     rows += hourly_history(
-        rng, tz, [("2026-09-07", "2026-11-08")], {"presale": 10000, "aftersale": 2400},
+        rng, tz, [("2026-09-07", "2026-11-08")], {"presale": 4600, "aftersale": 1100},
     )
     _write(folder / "history.csv", ["slot_start", "queue", "inquiries"], rows)
     agents = []
@@ -114,7 +114,7 @@ def build_double11(folder: Path, seed: int = 11) -> None:
     given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
     for i in range(80):
         name = surnames[i % 20] + given[(i * 7) % 20]
-        core = i < 30
+        core = i < 48
         agents.append([f"F{i + 1:03d}", name, "full_time", "true" if core else "false",
                        "presale;aftersale", "", "false", ""])
     for i in range(120):
@@ -164,7 +164,7 @@ def build_weekly(folder: Path, seed: int = 7) -> None:
     """24 agents (14 full-time, 10 part-time) over 3 queues; 10 normal weeks of history."""
     rng = np.random.default_rng(seed)
     tz = ZoneInfo("Asia/Shanghai")
-    rows = hourly_history(rng, tz, [("2026-09-14", "2026-11-22")], {"presale": 1500, "orders": 1500, "aftersale": 700})
+    rows = hourly_history(rng, tz, [("2026-09-14", "2026-11-22")], {"presale": 700, "orders": 700, "aftersale": 300})
     _write(folder / "history.csv", ["slot_start", "queue", "inquiries"], rows)
     agents = []
     for i in range(14):

@@ -43,18 +43,18 @@ LAUGHS = "a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
 
 CASES = [
     # --- scenario.yaml --------------------------------------------------------------------------
-    ("yaml_malformed", replace(Y, "aht_seconds: 180", "aht_seconds: 180: 3"), Y, "(YAML syntax)", 19),
+    ("yaml_malformed", replace(Y, "aht_seconds: 180", "aht_seconds: 180: 3"), Y, "(YAML syntax)", 24),
     ("yaml_python_tag", lambda f: replace(Y, "description: Small", f'description: !!python/object/apply:os.system ["touch {f}/pwned"]\nx: Small')(f), Y, "(YAML syntax)", 5),
     ("yaml_duplicate_key", replace(Y, "  slot_minutes: 60", "  slot_minutes: 60\n  slot_minutes: 30"), Y, "(YAML syntax)", 11),
-    ("yaml_unknown_top_key", append(Y, "colour: blue\n"), Y, "colour", 51),
-    ("yaml_unknown_queue_key", replace(Y, "aht_seconds: 180", "aht_secs: 180"), Y, "queues.0.aht_secs", 19),
-    ("yaml_wrong_type", replace(Y, "concurrency: 3", "concurrency: three"), Y, "queues.0.concurrency", 20),
-    ("yaml_negative", replace(Y, "aht_seconds: 180", "aht_seconds: -5"), Y, "queues.0.aht_seconds", 19),
-    ("yaml_nan", replace(Y, "hourly_wage_yuan: 30", "hourly_wage_yuan: .nan"), Y, "contracts.full_time.hourly_wage_yuan", 27),
-    ("yaml_inf", replace(Y, "aht_seconds: 180", "aht_seconds: .inf"), Y, "queues.0.aht_seconds", 19),
-    ("yaml_absurdly_large", replace(Y, "gmv_target_yuan: 300000", "gmv_target_yuan: 1.0e+30"), Y, "economics.gmv_target_yuan", 22),
-    ("yaml_huge_wage", replace(Y, "hourly_wage_yuan: 22", "hourly_wage_yuan: 1.0e+300"), Y, "contracts.part_time.hourly_wage_yuan", 37),
-    ("yaml_share_above_1", replace(Y, "concurrency: 3", "concurrency: 3\n    max_abandon_rate: 1.5"), Y, "queues.0.max_abandon_rate", 21),
+    ("yaml_unknown_top_key", append(Y, "colour: blue\n"), Y, "colour", 56),
+    ("yaml_unknown_queue_key", replace(Y, "aht_seconds: 180", "aht_secs: 180"), Y, "queues.0.aht_secs", 24),
+    ("yaml_wrong_type", replace(Y, "concurrency: 3", "concurrency: three"), Y, "queues.0.concurrency", 25),
+    ("yaml_negative", replace(Y, "aht_seconds: 180", "aht_seconds: -5"), Y, "queues.0.aht_seconds", 24),
+    ("yaml_nan", replace(Y, "hourly_wage_yuan: 30", "hourly_wage_yuan: .nan"), Y, "contracts.full_time.hourly_wage_yuan", 32),
+    ("yaml_inf", replace(Y, "aht_seconds: 180", "aht_seconds: .inf"), Y, "queues.0.aht_seconds", 24),
+    ("yaml_absurdly_large", replace(Y, "gmv_target_yuan: 300000", "gmv_target_yuan: 1.0e+30"), Y, "economics.gmv_target_yuan", 27),
+    ("yaml_huge_wage", replace(Y, "hourly_wage_yuan: 22", "hourly_wage_yuan: 1.0e+300"), Y, "contracts.part_time.hourly_wage_yuan", 42),
+    ("yaml_share_above_1", replace(Y, "concurrency: 3", "concurrency: 3\n    max_abandon_rate: 1.5"), Y, "queues.0.max_abandon_rate", 26),
     ("yaml_horizon_no_offset", replace(Y, 'start: "2026-06-18T00:00:00+08:00"', 'start: "2026-06-18T00:00:00"'), Y, "horizon.start", 8),
     ("yaml_horizon_bare_number", replace(Y, 'start: "2026-06-18T00:00:00+08:00"', "start: 1781712000"), Y, "horizon.start", 8),
     ("yaml_horizon_year_1", replace(Y, 'start: "2026-06-18T00:00:00+08:00"', 'start: "0001-01-01T00:00:00+08:00"'), Y, "horizon.start", 8),
@@ -64,21 +64,21 @@ CASES = [
     ("yaml_unknown_timezone", replace(Y, "Asia/Shanghai", "Asia/Beijing"), Y, "timezone", 6),
     ("yaml_timezone_folder", replace(Y, "Asia/Shanghai", "Asia"), Y, "timezone", 6),
     ("yaml_event_outside_horizon", replace(Y, '"618"\n  start: "2026-06-18T00:00:00+08:00"\n  end: "2026-06-19', '"618"\n  start: "2026-07-18T00:00:00+08:00"\n  end: "2026-07-19'), Y, "event", 11),
-    ("yaml_promotion_outside_horizon", append(Y, PROMO.format("midnight_core", "2026-06-20T02:00:00+08:00", "")), Y, "promotion.midnight_core.0", 53),
-    ("yaml_all_hands_unknown_contract", append(Y, PROMO.format("evening_all_hands", "2026-06-18T22:00:00+08:00", "      contracts: [full_time, temp]\n")), Y, "promotion.evening_all_hands.0.contracts.1", 55),
-    ("yaml_span_not_whole_slots", replace(Y, "shift_spans_hours: [4]", "shift_spans_hours: [4.5]"), Y, "contracts.part_time.shift_spans_hours", 38),
-    ("yaml_start_time_sexagesimal", replace(Y, '["08:00", "12:00", "16:00", "20:00"]', "[8:00, 12:00, 16:00, 20:00]"), Y, "contracts.part_time.start_times.0", 39),
-    ("yaml_throughput_short", replace(Y, "concurrency: 3", "concurrency: 3\n    throughput: [1.0, 1.7]"), Y, "queues.0.throughput", 21),
-    ("yaml_ratio_min_above_max", append(Y, "ratio_bounds:\n  during: {min_presale_share: 0.9, max_presale_share: 0.5}\n"), Y, "ratio_bounds.during.max_presale_share", 52),
-    ("yaml_duplicate_queue", replace(Y, "economics:", "  - id: chat\n    kind: aftersale\neconomics:"), Y, "queues.1.id", 21),
+    ("yaml_promotion_outside_horizon", append(Y, PROMO.format("midnight_core", "2026-06-20T02:00:00+08:00", "")), Y, "promotion.midnight_core.0", 58),
+    ("yaml_all_hands_unknown_contract", append(Y, PROMO.format("evening_all_hands", "2026-06-18T22:00:00+08:00", "      contracts: [full_time, temp]\n")), Y, "promotion.evening_all_hands.0.contracts.1", 60),
+    ("yaml_span_not_whole_slots", replace(Y, "shift_spans_hours: [4]", "shift_spans_hours: [4.5]"), Y, "contracts.part_time.shift_spans_hours", 43),
+    ("yaml_start_time_sexagesimal", replace(Y, '["08:00", "12:00", "16:00", "20:00"]', "[8:00, 12:00, 16:00, 20:00]"), Y, "contracts.part_time.start_times.0", 44),
+    ("yaml_throughput_short", replace(Y, "concurrency: 3", "concurrency: 3\n    throughput: [1.0, 1.7]"), Y, "queues.0.throughput", 26),
+    ("yaml_ratio_min_above_max", append(Y, "ratio_bounds:\n  during: {min_presale_share: 0.9, max_presale_share: 0.5}\n"), Y, "ratio_bounds.during.max_presale_share", 57),
+    ("yaml_duplicate_queue", replace(Y, "economics:", "  - id: chat\n    kind: aftersale\neconomics:"), Y, "queues.1.id", 26),
     ("yaml_missing_horizon", replace(Y, "horizon:\n", "horizon_:\n"), Y, "horizon", None),
-    ("yaml_files_escape_folder", append(Y, "files:\n  history: ../../../etc/passwd\n"), Y, "files.history", 52),
-    ("yaml_billion_laughs", append(Y, LAUGHS), Y, "a8", 59),
+    ("yaml_files_escape_folder", append(Y, "files:\n  history: ../../../etc/passwd\n"), Y, "files.history", 57),
+    ("yaml_billion_laughs", append(Y, LAUGHS), Y, "a8", 64),
     ("yaml_deep_nesting", append(Y, f"x: {NEST}\n"), Y, "(YAML syntax)", None),
     ("yaml_control_character", replace(Y, "name: small_shop", "name: small\x07shop"), Y, "(YAML syntax)", 4),
     ("yaml_empty_file", write(Y, ""), Y, "(top level)", 1),
     ("yaml_is_a_list", write(Y, "- name: small_shop\n- horizon: 1\n"), Y, "(top level)", 1),
-    ("yaml_gbk", encode(Y, "gbk"), Y, "(encoding)", 17),
+    ("yaml_gbk", encode(Y, "gbk"), Y, "(encoding)", 22),
     ("queue_no_agent_can_serve", replace(Y, "economics:", "  - id: mail\n    kind: aftersale\neconomics:"), A, "skills", None),
     # --- history.csv ----------------------------------------------------------------------------
     ("history_nan", set_cell(H, 2, "inquiries", "nan"), H, "inquiries", 2),
@@ -173,7 +173,7 @@ def test_several_yaml_problems_reported_together(tmp_path):
     with pytest.raises(InputError) as info:
         load_scenario(folder)
     found = {(p.file, p.row, p.field) for p in info.value.problems}
-    assert found == {(Y, 19, "queues.0.aht_seconds"), (Y, 34, "contracts.full_time.max_overtime_hours_per_day")}
+    assert found == {(Y, 24, "queues.0.aht_seconds"), (Y, 39, "contracts.full_time.max_overtime_hours_per_day")}
 
 
 # --- exact messages -----------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def test_message_yaml_typo_names_line(tmp_path):
     folder = copy_scenario(tmp_path)
     replace(Y, "aht_seconds: 180", "aht_secs: 180")(folder)
     assert [str(p) for p in _problems(folder)] == [
-        "scenario.yaml, line 19, field 'queues.0.aht_secs': found 180; "
+        "scenario.yaml, line 24, field 'queues.0.aht_secs': found 180; "
         "allowed: no such field here (check the spelling against the template: scheduler init)"
     ]
 
