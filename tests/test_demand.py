@@ -218,3 +218,19 @@ def test_aftersale_weights_are_a_distribution(days):
 def test_within_hour_shares_sum_to_one(minutes, front):
     s = within_hour_shares(minutes, front)
     assert len(s) == 60 // minutes and s.sum() == pytest.approx(1.0)
+
+
+def test_backtest_on_real_arrivals_beats_seasonal_naive():
+    """The forecast backtest on the bank's real arrivals (skipped when the public data is absent)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "forecast_backtest.py"
+    spec = importlib.util.spec_from_file_location("forecast_backtest", path)
+    bt = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bt)
+    if not bt.DATA.exists():
+        pytest.skip("../shared/benchmarks/arrivals is absent")
+    r = bt.backtest(bt.load_bank(), lead=1, n_days=30)
+    assert r["days"] >= 15
+    assert r["WAPE ours"] < 0.9 * r["WAPE seasonal naive"]
+    assert 0.65 <= r["p80 coverage"] <= 0.95
