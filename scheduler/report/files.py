@@ -49,6 +49,13 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def write_bytes(data: bytes, path: Path) -> None:
+    """A binary file (a chart) under a temporary name first, then renamed into place."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 def _json_default(v: Any) -> Any:
     if hasattr(v, "item"):
         return v.item()

@@ -1,0 +1,140 @@
+"""Labels of the people's files in Chinese and English.
+
+`--lang zh` shows Chinese with English beside it where space allows (a supervisor may forward the
+file to an agency or head office); `--lang en` shows English only. CSV column names never change:
+they are the output contract (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+# key: (Chinese, English)
+_LABELS: dict[str, tuple[str, str]] = {
+    # titles and sections
+    "report_title": ("排班报告", "Rota report"),
+    "summary": ("汇总", "Summary"),
+    "sizing": ("人数测算", "Sizing"),
+    "coverage": ("覆盖", "Coverage"),
+    "gantt": ("排班甘特图", "Rota Gantt chart"),
+    "rota": ("排班表", "Rota"),
+    "handover": ("工作交接表", "Handover sheet"),
+    "handover_gaps": ("无人接班", "Handovers without a receiver"),
+    "per_agent": ("客服个人", "Per agent"),
+    "exceptions": ("规则例外", "Rule exceptions"),
+    "legend": ("图例", "Legend"),
+    "changes": ("变更", "Changes"),
+    # summary figures
+    "status": ("求解状态", "Status"),
+    "objective": ("总成本", "Total cost"),
+    "wage_cost": ("工资", "Wages"),
+    "lost_inquiry_value": ("流失询单价值", "Lost inquiry value"),
+    "other_costs": ("其他（公平、偏好）", "Other (fairness, preferences)"),
+    "lower_bound": ("下界", "Lower bound"),
+    "gap": ("与下界差距", "Gap to bound"),
+    "solve_seconds": ("求解秒数", "Solve seconds"),
+    "agents_scheduled": ("上班客服", "Agents scheduled"),
+    "shifts": ("班次", "Shifts"),
+    "paid_hours": ("带薪工时", "Paid hours"),
+    "shortfall_agent_hours": ("缺口（人·时）", "Shortfall (agent-hours)"),
+    "expected_lost_inquiries": ("预计流失询单", "Expected lost inquiries"),
+    "value_per_inquiry": ("每个询单价值", "Value per inquiry"),
+    "scenario": ("场景", "Scenario"),
+    "interrupted": ("已中断（目前最佳）", "Interrupted (best so far)"),
+    "seed": ("随机种子", "Seed"),
+    "input_sha256": ("输入指纹", "Input SHA-256"),
+    # people and rota
+    "agent_id": ("工号", "ID"),
+    "agent_name": ("姓名", "Name"),
+    "contract": ("合同", "Contract"),
+    "core": ("主力", "Core"),
+    "core_mark": ("主力客服", "core agent"),
+    "break": ("休息", "Break"),
+    "full_time": ("全职", "Full-time"),
+    "part_time": ("兼职", "Part-time"),
+    "standby": ("备班", "Standby"),
+    "overtime_hours": ("加班小时", "Overtime hours"),
+    "night_hours": ("夜班小时", "Night hours"),
+    "wage_yuan": ("工资（元）", "Wage (yuan)"),
+    "below_average": ("低于同合同平均", "Below contract average"),
+    "hours_on": ("{queue} 小时", "{queue} hours"),
+    "time": ("时间", "Time"),
+    "slot_start": ("时段开始", "Slot start"),
+    "start": ("开始", "Start"),
+    "end": ("结束", "End"),
+    "peak_required": ("峰值需要人数", "Peak required agents"),
+    "peak_scheduled": ("峰值排班人数", "Peak scheduled agents"),
+    "lost_value_yuan": ("流失价值（元）", "Lost value (yuan)"),
+    "date": ("日期", "Date"),
+    "slot": ("时段", "Slot"),
+    # coverage
+    "queue": ("队列", "Queue"),
+    "forecast": ("预测询单（中位）", "Forecast (p50)"),
+    "forecast_band": ("预测区间 p50–p90", "Forecast band p50–p90"),
+    "planned_demand": ("计划需求", "Planned demand"),
+    "required": ("需要人数", "Required agents"),
+    "scheduled": ("排班人数", "Scheduled agents"),
+    "shortfall": ("缺口", "Shortfall"),
+    "service_level": ("服务水平", "Service level"),
+    "asa_seconds": ("平均应答秒数", "ASA (s)"),
+    "abandon_rate": ("放弃率", "Abandon rate"),
+    "occupancy": ("占用率", "Occupancy"),
+    "inquiries_per_slot": ("每时段询单", "Inquiries per slot"),
+    "agents": ("客服人数", "Agents"),
+    # handover
+    "from_agent": ("交班人", "From"),
+    "to_agent": ("接班人", "To"),
+    "from_name": ("交班人姓名", "From (name)"),
+    "to_name": ("接班人姓名", "To (name)"),
+    "open_chats": ("未结会话", "Open chats"),
+    "queue_open_chats": ("队列未结会话", "Queue open chats"),
+    "unpaid_orders": ("待催付订单", "Unpaid orders to chase"),
+    "aftersale_cases": ("处理中售后", "After-sale cases open"),
+    "flag": ("标记", "Flag"),
+    "notes": ("备注", "Notes"),
+    "no_receiver": ("无人接班", "no receiver"),
+    "leavers": ("交班人数", "Leavers"),
+    "on_duty": ("仍在岗", "Still on duty"),
+    # sizing
+    "item": ("项目", "Item"),
+    "value": ("数值", "Value"),
+    "source_formula": ("教材公式（原文）", "Source formula (as taught)"),
+    "sound_chain": ("合理推算", "Sound chain"),
+    # messages
+    "no_gaps": ("每个交班都有人接。", "Every handover has a receiver."),
+    "check_ok": ("独立校验：所有硬规则都满足。", "Independent check: every hard rule holds."),
+    "check_failed": ("独立校验发现 {n} 处违反：", "The independent check found {n} violations:"),
+    "check_not_run": ("独立校验未运行：{why}", "Independent check not run: {why}"),
+    "shortfall_slots": ("人手不足的时段：{n} 个", "Slots short of agents: {n}"),
+    "font_fallback": (
+        "图表使用英文标签：本机没有中文字体（安装 fonts-wqy-microhei 或 fonts-noto-cjk）。",
+        "Charts use English labels: no CJK font is installed (install fonts-wqy-microhei or fonts-noto-cjk).",
+    ),
+    "generated": ("生成于", "Generated"),
+    "more_rows": ("另有 {n} 行，见 rota.xlsx / handover.csv", "{n} more rows: see rota.xlsx / handover.csv"),
+    "hours": ("小时", "h"),
+    "yuan": ("元", "yuan"),
+}
+
+
+def t(key: str, lang: str, both: bool = True, **fmt: str) -> str:
+    """The label for `key`: Chinese with English beside (`both`), or English only for `en`."""
+    zh, en = _LABELS[key]
+    if fmt:
+        zh, en = zh.format(**fmt), en.format(**fmt)
+    if lang == "en":
+        return en
+    return f"{zh} {en}" if both and zh != en else zh
+
+
+def has(key: str) -> bool:
+    return key in _LABELS
+
+
+def column_label(column: str, lang: str) -> str:
+    """A table header: the label when there is one, '<queue> hours' for per-queue hours, else the name."""
+    if column in _LABELS:
+        return t(column, lang)
+    if column.endswith("_hours"):
+        return t("hours_on", lang, queue=column[: -len("_hours")])
+    return column
