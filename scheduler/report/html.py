@@ -39,6 +39,7 @@ th,td{border:1px solid #e3e3e3;padding:3px 6px;text-align:left;white-space:nowra
 th{background:#eef3f8;position:sticky;top:0}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.gap td{background:#fde8e8}
+.wrap td{white-space:normal;word-break:break-word}.wrap td:last-child{font-variant-numeric:tabular-nums}
 .src{color:#a00}.warn{background:#fff4d6;border:1px solid #e0b84c;padding:6px 10px;border-radius:4px}
 .bad{background:#fde8e8;border:1px solid #d66;padding:6px 10px;border-radius:4px}
 .ok{background:#e8f6e8;border:1px solid #6a6;padding:6px 10px;border-radius:4px}
@@ -55,6 +56,8 @@ def _e(v: Any) -> str:
 
 def _fmt(v: Any, key: str = "") -> str:
     """A value for people: money and counts with separators, shares as percentages."""
+    if hasattr(v, "item") and not isinstance(v, str | pd.Timestamp):
+        v = v.item()  # numpy scalars
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     if isinstance(v, bool):
@@ -66,8 +69,10 @@ def _fmt(v: Any, key: str = "") -> str:
     if isinstance(v, float):
         if math.isinf(v):
             return "∞"
-        if key in ("gap", "service_level", "abandon_rate", "occupancy") or key.endswith(("_share", "_rate", "conversion")):
-            return f"{v:.1%}"
+        if key == "gap":
+            return f"{v:.2%}"
+        if key in ("service_level", "abandon_rate", "occupancy") or key.endswith(("_share", "_rate", "conversion")):
+            return f"{v:.2%}" if abs(v) < 0.1 else f"{v:.1%}"
         return f"{v:,.2f}" if abs(v) < 1e6 else f"{v:,.0f}"
     if isinstance(v, list | tuple):
         return ", ".join(_fmt(x) for x in v)
@@ -178,11 +183,11 @@ def render_report(plan: Plan, lang: str, *, coverage_png: bytes, gantt_png: byte
     if rows:
         sound = [(k, v) for k, v, src in rows if not src]
         source = [(k, v) for k, v, src in rows if src]
-        tbl = "".join(f"<tr><td>{_e(k)}</td><td class=num>{_e(v)}</td></tr>" for k, v in sound)
-        src_tbl = "".join(f"<tr class=src><td>{_e(k)}</td><td class=num>{_e(v)}</td></tr>" for k, v in source)
+        tbl = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in sound)
+        src_tbl = "".join(f"<tr class=src><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in source)
         parts.append(f"<h2>{_e(t('sizing', L))}</h2><div class=\"cards\" style=\"grid-template-columns:repeat(auto-fit,minmax(280px,1fr))\">"
-                     f"<div><h3>{_e(t('sound_chain', L))}</h3><div class=scroll><table>{tbl}</table></div></div>"
-                     + (f"<div><h3 class=src>{_e(t('source_formula', L))}</h3><div class=scroll><table>{src_tbl}</table></div></div>" if source else "")
+                     f"<div><h3>{_e(t('sound_chain', L))}</h3><div class=scroll><table class=wrap>{tbl}</table></div></div>"
+                     + (f"<div><h3 class=src>{_e(t('source_formula', L))}</h3><div class=scroll><table class=wrap>{src_tbl}</table></div></div>" if source else "")
                      + "</div>")
     # coverage
     parts.append(f"<h2>{_e(t('coverage', L))}</h2>{_img(coverage_png, t('coverage', L))}")
