@@ -70,6 +70,12 @@ def write_json(data: dict, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_folder(target: Path) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces `target` whole, on failure it vanishes."""
@@ -78,6 +84,7 @@ def atomic_folder(target: Path) -> Iterator[Path]:
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; a plan folder is shared like any other
     except OSError as exc:
         raise InputError([Problem(str(target), "--out", f"not writable ({exc.strerror or exc})", "a folder you may write to")]) from None
     try:
