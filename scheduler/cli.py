@@ -312,30 +312,29 @@ def replan_cmd(
     """Re-solve the rest of the event from actuals, changing as little of the published rota as pays."""
 
     def body() -> None:
-        from scheduler.replan import replan
+        from scheduler.replan import format_changes, replan, replan_writers
         from scheduler.report import write_plan
-        from scheduler.report.files import write_csv
 
         ids = [a.strip() for a in absent.split(",") if a.strip()]
         target = out or directory.with_name(directory.name + "-replan")
+        _check_out(target, "--out", PLAN_MARKERS, directory, "the published plan folder")
 
         def work(token: Any) -> Any:
             return replan(directory, actuals, now, absent=ids, notice_hours=notice, time_limit=time_limit, should_stop=token)
 
-        result = _run_interruptible(work)
-
-        def imbalance_writer(plan: Any, folder: Path) -> None:
-            write_csv(plan.imbalance, folder / "imbalance.csv")
-
-        write_plan(result, target, extra_writers=[imbalance_writer, *_people_writers(lang)])
+        with _Signals() as sig:
+            result = _run_interruptible(work, sig)
+            write_plan(result, target, extra_writers=[*replan_writers(), *_people_writers(lang), sig.committing])
+            sig.done(target)
         r = result.summary["replan"]
         for qid, info in r["ratios"].items():
             typer.echo(f"{qid:12s} actual {info['actual']:,.0f} vs forecast {info['forecast']:,.0f}: "
                        f"ratio {info['ratio']:.2f}, applied {info['applied']:.2f}{' (within noise)' if info['within_noise'] else ''}")
-        ch = result.changes
-        typer.echo(f"{len(ch)} agents changed; cost ¥{result.summary['objective']:,.2f}, gap {result.summary['gap']:.2%}")
-        for row in ch.itertuples(index=False):
-            typer.echo(f"  {row.agent_id}: {row.change}: {row.before} -> {row.after}")
+        before, after = r["if_unchanged"], r["after"]
+        typer.echo(f"cost if unchanged ¥{before['total']:,.2f} (lost inquiries ¥{before['lost_inquiry_value']:,.2f}); "
+                   f"after ¥{after['total']:,.2f} (lost ¥{after['lost_inquiry_value']:,.2f}) + changes ¥{r['change_price_yuan']:,.2f}; "
+                   f"solver {r['solver_seconds']:.1f} s, gap {result.summary['gap']:.2%}")
+        typer.echo(format_changes(result))
         typer.echo(f"wrote {target}")
 
     guarded(body)

@@ -64,7 +64,10 @@ class RotaModel:
     cost_terms: dict[str, list] = field(default_factory=lambda: defaultdict(list))
     constant_fen: int = 0
     from_slot: int = 0
-    """Promotion and ratio rules bind from this slot on (replan: the past is history)."""
+    """Promotion rules bind from this slot on (replan: the past is history, kept as worked)."""
+    outside_staff: dict[tuple[int, str], int] = field(default_factory=dict)
+    """Agent-slots per (slot, queue) worked by people not in the model (replan: the worked past
+    of agents who have since left); whole-phase rules count them as constants."""
     enforce: dict[str, cp_model.IntVar] | None = None
     """With diagnosis on: one literal per rule instance, keyed by its plain-words description."""
 
@@ -93,9 +96,13 @@ class RotaModel:
         return f"{a:%m-%d %H:%M}-{b:%H:%M}"
 
 
-def build(scenario: Scenario, units: list[Unit], demand: Demand, aggregated: bool, diagnose: bool = False, from_slot: int = 0) -> RotaModel:
+def build(
+    scenario: Scenario, units: list[Unit], demand: Demand, aggregated: bool, diagnose: bool = False, from_slot: int = 0,
+    outside_staff: dict[tuple[int, str], int] | None = None,
+) -> RotaModel:
     """Build the model with every rule of DESIGN.md (see docs/RULES.md for their exact reading)."""
-    m = RotaModel(scenario, units, demand, aggregated, enforce={} if diagnose else None, from_slot=from_slot)
+    m = RotaModel(scenario, units, demand, aggregated, enforce={} if diagnose else None, from_slot=from_slot,
+                  outside_staff=dict(outside_staff or {}))
     variables(m)
     rule_one_shift_per_day(m)
     rule_rest_between_shifts(m)
@@ -344,21 +351,30 @@ def rule_morning_part_time(m: RotaModel) -> None:
 
 
 def rule_ratio_bounds(m: RotaModel) -> None:
-    """Pre-sale share of agent-hours per phase within bounds (plan the 售前/售后 ratio, DOMAIN 3)."""
+    """Pre-sale share of agent-hours per phase within bounds (plan the 售前/售后 ratio, DOMAIN 3).
+
+    Always over the whole phase, as RULES.md reads it: in a replan the worked past is frozen in
+    the model (or counted in `outside_staff`), so the share of the phase's remainder alone is
+    free to differ, as long as the whole phase stays inside the bounds.
+    """
     sc = m.scenario
     presale = {q.id for q in sc.config.queues if q.kind == "presale"}
     for phase, rb in sc.config.ratio_bounds.items():
-        ks = [t for t in range(m.from_slot, sc.n_slots) if sc.phase_of_slot(t) == phase]
+        ks = [t for t in range(sc.n_slots) if sc.phase_of_slot(t) == phase]
         pre = [v for t in ks for q in presale for v in m.staff.get((t, q), [])]
         allv = [v for t in ks for q in sc.config.queues for v in m.staff.get((t, q.id), [])]
+        pre_out = sum(m.outside_staff.get((t, q), 0) for t in ks for q in presale)
+        all_out = sum(m.outside_staff.get((t, q.id), 0) for t in ks for q in sc.config.queues)
         if not allv:
             continue
         lo, hi = int(round(rb.min_presale_share * 1000)), int(round(rb.max_presale_share * 1000))
         desc = f"ratio bounds ({phase}): pre-sale share of agent-hours between {rb.min_presale_share:.0%} and {rb.max_presale_share:.0%}"
+        pre_sum = sum(pre) + pre_out if pre_out else sum(pre)  # a plan (no outside staff): the plain form
+        all_sum = sum(allv) + all_out if all_out else sum(allv)
         if lo > 0:
-            m.add(1000 * sum(pre) >= lo * sum(allv), desc)
+            m.add(1000 * pre_sum >= lo * all_sum, desc)
         if hi < 1000:
-            m.add(1000 * sum(pre) <= hi * sum(allv), desc)
+            m.add(1000 * pre_sum <= hi * all_sum, desc)
 
 
 # --- costs ------------------------------------------------------------------------------------

@@ -387,9 +387,10 @@ def diagnose(
     extra: Callable[[RotaModel], None] | None = None,
     time_limit: float = 30.0,
     from_slot: int = 0,
+    outside_staff: dict[tuple[int, str], int] | None = None,
 ) -> list[str]:
     """Name the smallest set of clashing rules the solver finds, by assumptions on rule literals."""
-    m = build(scenario, units, demand, aggregated=False, diagnose=True, from_slot=from_slot)
+    m = build(scenario, units, demand, aggregated=False, diagnose=True, from_slot=from_slot, outside_staff=outside_staff)
     if extra is not None:
         extra(m)
     assert m.enforce is not None
