@@ -1,8 +1,9 @@
 """The `scheduler` command: a thin typer layer over the public Python API.
 
 Exit codes: 0 done, 1 no feasible rota (naming the rules that clash) or a failed check,
-2 bad input (file, row, field, what is allowed), 3 an internal error (a bug: please report it).
-Never a traceback.
+2 bad input (file, row, field, what is allowed), 3 an internal error (a bug: please report it),
+128 + the signal number (130 Ctrl-C, 143 SIGTERM) when a signal ended a command before its output
+was complete (nothing written). Never a traceback.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from scheduler import __version__
-from scheduler.errors import InfeasibleError, InputError, Problem
+from scheduler.errors import InfeasibleError, InputError, Interrupted, NoRotaFound, Problem
 from scheduler.scenario import BUILTIN_DIR, builtin_names, load_config, load_scenario
 
 app = typer.Typer(
@@ -34,7 +35,12 @@ def _fail(code: int, text: str) -> None:
 
 
 def guarded(fn: Callable[[], Any]) -> Any:
-    """Run a command body; turn the project's errors into exit codes and messages, never tracebacks."""
+    """Run a command body; turn the project's errors into exit codes and messages, never tracebacks.
+
+    2 bad input (every problem: file, row, field, found, allowed); 1 no rota (the clashing rules
+    in the scenario's words, or the time limit that ran out first); 128 + signal number when Ctrl-C
+    or SIGTERM ended the command before its output was complete; 3 a bug.
+    """
     try:
         return fn()
     except typer.Exit:
@@ -42,14 +48,161 @@ def guarded(fn: Callable[[], Any]) -> Any:
     except InputError as exc:
         _fail(2, f"error: bad input ({len(exc.problems)} problem{'s' * (len(exc.problems) != 1)}):\n{exc}")
     except InfeasibleError as exc:
+        if _not_proven(exc):
+            _fail(1, "error: no rota found, and none proven impossible:\n" + "\n".join(f"  - {c}" for c in exc.clashes))
         _fail(1, "error: no rota can keep all the hard rules. These rules clash:\n"
               + "\n".join(f"  - {c}" for c in exc.clashes))
+    except Interrupted as exc:
+        _fail(128 + exc.signum, f"interrupted ({_signal_name(exc.signum)}): {exc.message}")
     except KeyboardInterrupt:
-        _fail(130, "interrupted")
+        _fail(130, "interrupted (SIGINT): nothing was written")
     except MemoryError:
         _fail(2, "error: out of memory; shorten the horizon, use longer slots, or lower solver.max_model_variables")
+    except RecursionError:
+        _fail(2, "error: the input is nested too deeply to read; simplify the file")
     except Exception as exc:  # noqa: BLE001 - the promise is: no traceback, ever
         _fail(3, f"internal error ({type(exc).__name__}: {exc}); please report it with the scenario")
+
+
+def _not_proven(exc: InfeasibleError) -> bool:
+    """A search that ran out of time (or was stopped) without a rota, as opposed to a proven clash."""
+    return isinstance(exc, NoRotaFound) or any(
+        c.startswith(("no rota found within", "interrupted before any rota")) for c in exc.clashes)
+
+
+def _signal_name(signum: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
+def _stop_token() -> Any:
+    """A StopToken that also stops a search registered before its solve() began.
+
+    CP-SAT's stop_search() is a no-op until solve() has started, so a stop that comes while the
+    model is being built would let the next search run its whole time limit; a time limit of
+    (almost) nothing is read when the search starts.
+    """
+    from scheduler.rota.solve import StopToken
+
+    class _Token(StopToken):
+        def register(self, solver: Any) -> Any:
+            if self.stopped:
+                solver.parameters.max_time_in_seconds = 0.01
+            return super().register(solver)
+
+        def stop(self) -> None:
+            for s in self._solvers:
+                s.parameters.max_time_in_seconds = 0.01
+            super().stop()
+
+    return _Token()
+
+
+class _Signals:
+    """What Ctrl-C (SIGINT) and SIGTERM do while a command runs; installed in the main thread only.
+
+    - phase "solving": the first signal stops the search; the best rota so far is then written
+      whole, marked `interrupted` in summary.json. A second signal quits without writing.
+    - phase "writing": a signal abandons the write; the temporary folder is removed and an
+      existing output folder stays exactly as it was.
+    - phase "committing" (the final rename of the finished folder into place): the signal waits
+      until the folder is complete, then the command ends with the signal's exit code.
+    """
+
+    def __init__(self) -> None:
+        self.token = _stop_token()
+        self.phase = "writing"
+        self.signum: int | None = None
+        self.count = 0
+        self.abort = False
+        self.pending: int | None = None
+        self._old: dict = {}
+
+    def __enter__(self) -> _Signals:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self._old = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def reinstall(self) -> None:
+        """Put the handlers back at the C level: a library (CP-SAT with catch_sigint_signal) may have
+        replaced them, leaving SIGINT at its default, which would kill the process mid-write."""
+        import signal
+
+        for sig in self._old:
+            signal.signal(sig, self._on_signal)
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)
+        self._old = {}
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self.count += 1
+        self.signum = signum
+        if self.phase == "solving":
+            if self.count == 1:
+                self.token.stop()
+                typer.echo(f"\n{_signal_name(signum)}: stopping the search; the best rota so far will be written "
+                           "(send it again to quit without writing)", err=True)
+            else:
+                self.abort = True  # the waiting main thread quits
+            return
+        if self.phase == "committing":
+            self.pending = signum
+            return
+        raise Interrupted(signum, "stopped before the output was complete; nothing was written "
+                                  "(an existing output folder is unchanged)")
+
+    def committing(self, *_: Any) -> None:
+        """Last writer of a folder: from here on the folder is complete and only renamed into place."""
+        self.phase = "committing"
+
+    def done(self, out: Path) -> None:
+        """After the rename: a signal that came during it ends the command now that the folder is whole."""
+        self.phase = "writing"
+        if self.pending is not None:
+            raise Interrupted(self.pending, f"{out} was written completely before stopping")
+
+
+def _check_out(out: Path, option: str, markers: tuple[str, ...], keep: Path | None = None, keep_what: str = "the scenario folder") -> None:
+    """Refuse an output path that cannot be written, or whose replacement would lose someone's files,
+    before any work is done (the folder is replaced whole at the end)."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError([Problem(str(out), option, "an existing file", "a folder path (a new folder, or an output folder of an earlier run)")])
+    full = out.absolute()
+    if keep is not None:
+        kept = Path(keep).absolute()
+        if full == kept or full in kept.parents:
+            raise InputError([Problem(str(out), option, f"{keep_what} {keep} (or a folder holding it)",
+                                      "a separate folder: the output folder is replaced whole")])
+    if out.is_dir():
+        names = sorted(p.name for p in out.iterdir())
+        if names and not any(m in names for m in markers):
+            shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+            raise InputError([Problem(str(out), option, f"an existing folder of other files ({shown})",
+                                      f"a new or empty folder, or an output folder of an earlier run (holding {' or '.join(markers)}): "
+                                      "it is replaced whole")])
+    anc = full.parent
+    while not anc.exists() and anc != anc.parent:
+        anc = anc.parent
+    if not anc.is_dir():
+        raise InputError([Problem(str(out), option, f"a path below the file {anc}", "a folder path you may write to")])
+    import tempfile
+
+    try:
+        Path(tempfile.mkdtemp(prefix=".scheduler-probe.", dir=anc)).rmdir()
+    except OSError as exc:
+        raise InputError([Problem(str(out), option, f"not writable ({anc}: {exc.strerror or exc})", "a folder you may write to")]) from None
 
 
 def _version(value: bool) -> None:
@@ -124,50 +277,75 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create (must 
     guarded(body)
 
 
+PLAN_MARKERS = ("summary.json", "shifts.csv")
+"""Files that mark a folder as a plan folder an earlier run wrote (replaced whole by a new run)."""
+
 Scenario = Annotated[str, typer.Argument(help="A built-in name (double11) or a scenario folder.")]
 
 
-def _run_interruptible(work: Callable[[Any], Any]) -> Any:
+def _run_interruptible(work: Callable[[Any], Any], sig: _Signals) -> Any:
     """Run `work(stop_token)` in a worker thread so Ctrl-C / SIGTERM can stop the search cleanly.
 
-    The signal only stops the search: the best rota found so far is still written, marked as
-    interrupted in summary.json.
+    The first signal only stops the search: the best rota found so far is still returned (and
+    written, marked as interrupted in summary.json). A second signal quits without writing.
     """
-    import signal
+    import os
     import threading
 
-    from scheduler.rota.solve import StopToken
-
-    token = StopToken()
     box: dict[str, Any] = {}
 
     def target() -> None:
         try:
-            box["result"] = work(token)
+            box["result"] = work(sig.token)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
             box["error"] = exc
 
-    def on_signal(signum: int, frame: Any) -> None:
-        token.stop()
-
-    old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)} if threading.current_thread() is threading.main_thread() else {}
-    try:
-        th = threading.Thread(target=target, daemon=True)
-        th.start()
-        while th.is_alive():
-            th.join(0.2)
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
+    sig.phase = "solving"
+    th = threading.Thread(target=target, daemon=True)
+    th.start()
+    while th.is_alive():
+        th.join(0.2)
+        sig.reinstall()
+        if sig.abort:
+            th.join(3.0)  # the search was told to stop at the first signal: let the solver threads end
+            if th.is_alive():  # a stage that cannot be stopped: leave now, nothing has been written yet
+                typer.echo(f"interrupted ({_signal_name(sig.signum or 2)}): quit without writing anything", err=True)
+                sys.stderr.flush()
+                os._exit(128 + (sig.signum or 2))
+            raise Interrupted(sig.signum or 2, "quit without writing anything")
+    sig.reinstall()
+    sig.phase = "writing"
     if "error" in box:
-        raise box["error"]
+        err = box["error"]
+        if sig.token.stopped and isinstance(err, InfeasibleError) and _not_proven(err):
+            raise Interrupted(sig.signum or 2, "stopped before any rota was found; nothing was written")
+        raise err
     return box["result"]
 
 
 def _progress_printer(quiet: bool, time_limit: float):
-    """A rich progress bar with the best cost, the bound and the gap while the solver works."""
-    if quiet or not sys.stderr.isatty():
+    """Progress while the solver works: the best cost, the bound and the gap.
+
+    On a terminal a rich progress bar; otherwise (a log, a pipe) a line for the first rota of each
+    stage and then at most one every 5 s. Nothing with --quiet.
+    """
+    if quiet:
         return None, None
+    if not sys.stderr.isatty():
+        import time
+
+        last: dict[str, float] = {}
+
+        def log(stage: str, obj: float, bound: float, seconds: float) -> None:
+            now = time.monotonic()
+            if stage in last and now - last[stage] < 5.0:
+                return
+            last[stage] = now
+            gap = (obj - bound) / obj if obj > 0 else 0.0
+            label = "bound" if stage == "bound" else "rota"
+            typer.echo(f"{label}: best ¥{obj:,.0f}  bound ¥{bound:,.0f}  gap {gap:.2%}  ({seconds:.0f} s)", err=True)
+
+        return None, log
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True)
@@ -201,6 +379,7 @@ def plan_cmd(
         if lang not in ("zh", "en"):
             raise InputError([Problem("command line", "--lang", repr(lang), "zh or en")])
         sc = load_scenario(scenario)
+        _check_out(out, "--out", PLAN_MARKERS, sc.folder)
         limit = time_limit if time_limit is not None else sc.config.solver.time_limit_seconds
         bar, update = _progress_printer(quiet, limit)
 
@@ -208,11 +387,15 @@ def plan_cmd(
             if bar is not None:
                 with bar:
                     return plan(sc, time_limit=time_limit, seed=seed, workers=workers, on_progress=update, should_stop=token)
-            return plan(sc, time_limit=time_limit, seed=seed, workers=workers, should_stop=token)
+            return plan(sc, time_limit=time_limit, seed=seed, workers=workers, on_progress=update, should_stop=token)
 
-        result = _run_interruptible(work)
-        result.summary["lang"] = lang
-        write_plan(result, out, extra_writers=_people_writers(lang))
+        with _Signals() as sig:
+            result = _run_interruptible(work, sig)
+            result.summary["lang"] = lang
+            if sig.token.stopped:
+                typer.echo(f"writing the best rota so far to {out} (signal again to quit without writing)", err=True)
+            write_plan(result, out, extra_writers=[*_people_writers(lang), sig.committing])
+            sig.done(out)
         s = result.summary
         typer.echo(f"{s['status']}{' (interrupted: best rota so far)' if s['interrupted'] else ''}: "
                    f"cost ¥{s['objective']:,.2f} (wages ¥{s['wage_cost']:,.2f}, lost inquiries ¥{s['lost_inquiry_value']:,.2f}, "
@@ -246,8 +429,12 @@ def forecast_cmd(
         from scheduler.report.files import atomic_folder
 
         sc = load_scenario(scenario)
-        with atomic_folder(out) as tmp:
-            write_forecast(sc, tmp)
+        _check_out(out, "--out", ("forecast.csv", "sizing.json"), sc.folder)
+        with _Signals() as sig:
+            with atomic_folder(out) as tmp:
+                write_forecast(sc, tmp)
+                sig.committing()
+            sig.done(out)
         typer.echo(forecast_summary(sc, forecast(sc), sizing(sc)))
         typer.echo(f"wrote {out}/forecast.csv and {out}/sizing.json")
 
@@ -267,9 +454,13 @@ def staff_cmd(
         from scheduler.staffing import staffing
 
         sc = load_scenario(scenario)
-        st = staffing(sc, forecast(sc))
-        with atomic_folder(out) as tmp:
-            write_csv(st, tmp / "staffing.csv")
+        _check_out(out, "--out", ("staffing.csv",), sc.folder)
+        with _Signals() as sig:
+            st = staffing(sc, forecast(sc))
+            with atomic_folder(out) as tmp:
+                write_csv(st, tmp / "staffing.csv")
+                sig.committing()
+            sig.done(out)
         for qid, g in st.groupby("queue", sort=False):
             peak = g.loc[g.required.idxmax()]
             typer.echo(f"{qid:12s} peak {int(peak.required)} agents at {peak.slot_start.isoformat()} "

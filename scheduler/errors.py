@@ -41,3 +41,20 @@ class InfeasibleError(Exception):
     def __init__(self, clashes: list[str]):
         super().__init__("\n".join(clashes))
         self.clashes = clashes
+
+
+class NoRotaFound(InfeasibleError):
+    """No rota was found and none was proven impossible: the time limit ran out first (exit 1).
+
+    Not a clash of rules: more time (--time-limit, solver.time_limit_seconds) may find one.
+    """
+
+
+class Interrupted(BaseException):  # noqa: N818 - a BaseException, like KeyboardInterrupt, so no `except Exception` swallows it
+    """Ctrl-C or SIGTERM ended a command before its output was complete; nothing was written
+    (an existing output folder is unchanged). Exit code 128 + the signal number (130 / 143)."""
+
+    def __init__(self, signum: int, message: str):
+        super().__init__(message)
+        self.signum = signum
+        self.message = message

@@ -395,6 +395,7 @@ def _solver(limit: float, seed: int, workers: int, should_stop) -> cp_model.CpSo
     s.parameters.max_time_in_seconds = max(0.05, limit)
     s.parameters.random_seed = seed
     s.parameters.num_workers = workers
+    s.parameters.catch_sigint_signal = False  # CP-SAT's own handler resets SIGINT to SIG_DFL after each solve: the CLI handles signals
     # light presolve: the model is mostly fixed by the frozen past and the published hint; a
     # full presolve ate the whole few-second budget on a loaded 2-core machine (measured)
     s.parameters.max_presolve_iterations = 1

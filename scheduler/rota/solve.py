@@ -98,6 +98,7 @@ def _solver(time_limit: float, seed: int, workers: int, gap: float = 0.0) -> cp_
     s.parameters.max_time_in_seconds = max(0.1, time_limit)
     s.parameters.random_seed = seed
     s.parameters.num_workers = workers
+    s.parameters.catch_sigint_signal = False  # CP-SAT's own handler resets SIGINT to SIG_DFL after each solve: the CLI handles signals
     s.parameters.relative_gap_limit = gap
     return s
 
