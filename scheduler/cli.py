@@ -179,9 +179,13 @@ def _check_out(out: Path, option: str, markers: tuple[str, ...], keep: Path | No
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError([Problem(str(out), option, "an existing file", "a folder path (a new folder, or an output folder of an earlier run)")])
-    full = out.absolute()
+    full = out.resolve()
+    here = Path.cwd().resolve()
+    if full == here or full in here.parents:
+        raise InputError([Problem(str(out), option, f"the current folder {here} (or a folder holding it)",
+                                  "a folder beside or below it: the output folder is replaced whole")])
     if keep is not None:
-        kept = Path(keep).absolute()
+        kept = Path(keep).resolve()
         if full == kept or full in kept.parents:
             raise InputError([Problem(str(out), option, f"{keep_what} {keep} (or a folder holding it)",
                                       "a separate folder: the output folder is replaced whole")])
@@ -236,6 +240,9 @@ def validate(scenario: Annotated[str, typer.Argument(help="A built-in name (doub
 
     def body() -> None:
         sc = load_scenario(scenario)
+        from scheduler.demand import forecast
+
+        forecast(sc)  # the history must carry every queue far enough for a forecast: bad input otherwise
         h = sc.config.horizon
         typer.echo(f"scenario   {sc.config.name}: {sc.config.description}")
         typer.echo(f"horizon    {h.start.isoformat()} .. {h.end.isoformat()} ({sc.config.timezone})")

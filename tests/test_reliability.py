@@ -87,6 +87,8 @@ def scen(mutation=None, *tail: str, cmd: str = "plan", name: str = "small_shop")
         folder = copy_scenario(tmp, name)
         if mutation:
             mutation(folder)
+        if cmd == "validate":
+            return [cmd, name, *tail]
         extra = ["--time-limit", "2", "--quiet"] if cmd == "plan" else []
         return [cmd, name, "--out", "out", *extra, *tail]
     return setup
@@ -161,6 +163,7 @@ CROSS = [
     ("plan_queue_never_in_history", scen(MAIL_QUEUE), H, "queue", None),
     ("forecast_queue_never_in_history", scen(MAIL_QUEUE, cmd="forecast"), H, "queue", None),
     ("staff_queue_never_in_history", scen(MAIL_QUEUE, cmd="staff"), H, "queue", None),
+    ("validate_queue_never_in_history", scen(MAIL_QUEUE, cmd="validate"), H, "queue", None),
     ("plan_history_negative", scen(set_cell(H, 5, "inquiries", "-3")), H, "inquiries", 5),
     ("plan_model_too_large", scen(append(Y, "  max_model_variables: 1000\n"), name="double11"), Y, "solver.max_model_variables", None),
     ("plan_unknown_builtin", lambda tmp, plan: ["plan", "no_such_shop", "--out", "out"], "no_such_shop", "SCENARIO", None),
@@ -171,6 +174,7 @@ CROSS = [
     ("plan_out_unwritable", out_at("plan", _unwritable), None, "--out", None),
     ("plan_out_folder_of_other_files", out_at("plan", _other_files), "docs", "--out", None),
     ("plan_out_is_the_scenario_folder", out_at("plan", lambda tmp: "small_shop"), "small_shop", "--out", None),
+    ("forecast_out_is_the_current_folder", out_at("forecast", lambda tmp: "."), ".", "--out", None),
     ("forecast_out_is_a_file", out_at("forecast", _file), "afile", "--out", None),
     ("staff_out_folder_of_other_files", out_at("staff", _other_files), "docs", "--out", None),
     # --- check: a missing, garbled or unreadable plan folder ------------------------------------
@@ -295,6 +299,14 @@ def test_clashing_rules_are_named(cli, tmp_path, small_plan, extra, names):
         assert name in err
     assert "INFEASIBLE" not in err
     assert tree(tmp_path) == before
+
+
+def test_no_rota_in_time_is_not_called_a_clash(cli, tmp_path):
+    code, out, err = cli("plan", "double11", "--out", tmp_path / "out", "--time-limit", "0.1", "--quiet")
+    assert code == 1, (out, err)
+    assert err.startswith("error: no rota found, and none proven impossible:\n")
+    assert "--time-limit" in err and "clash" not in err
+    assert not (tmp_path / "out").exists() and not list(tmp_path.iterdir())
 
 
 # --- interrupted runs ---------------------------------------------------------------------------
