@@ -58,8 +58,6 @@ def guarded(fn: Callable[[], Any]) -> Any:
         _fail(130, "interrupted (SIGINT): nothing was written")
     except MemoryError:
         _fail(2, "error: out of memory; shorten the horizon, use longer slots, or lower solver.max_model_variables")
-    except RecursionError:
-        _fail(2, "error: the input is nested too deeply to read; simplify the file")
     except Exception as exc:  # noqa: BLE001 - the promise is: no traceback, ever
         _fail(3, f"internal error ({type(exc).__name__}: {exc}); please report it with the scenario")
 
@@ -171,6 +169,14 @@ class _Signals:
         self.phase = "writing"
         if self.pending is not None:
             raise Interrupted(self.pending, f"{out} was written completely before stopping")
+
+
+def _check_time_limit(value: float | None) -> None:
+    """--time-limit as the scenario's solver.time_limit_seconds allows it: a finite number of seconds up to a day."""
+    import math
+
+    if value is not None and not (math.isfinite(value) and 0 < value <= 86400):
+        raise InputError([Problem("command line", "--time-limit", repr(value), "seconds from 0.1 to 86400 (a day)")])
 
 
 def _check_out(out: Path, option: str, markers: tuple[str, ...], keep: Path | None = None, keep_what: str = "the scenario folder") -> None:
@@ -385,6 +391,7 @@ def plan_cmd(
 
         if lang not in ("zh", "en"):
             raise InputError([Problem("command line", "--lang", repr(lang), "zh or en")])
+        _check_time_limit(time_limit)
         sc = load_scenario(scenario)
         _check_out(out, "--out", PLAN_MARKERS, sc.folder)
         limit = time_limit if time_limit is not None else sc.config.solver.time_limit_seconds
@@ -515,6 +522,7 @@ def replan_cmd(
 
         ids = [a.strip() for a in absent.split(",") if a.strip()]
         target = out or directory.with_name(directory.name + "-replan")
+        _check_time_limit(time_limit)
         _check_out(target, "--out", PLAN_MARKERS, directory, "the published plan folder")
 
         def work(token: Any) -> Any:

@@ -167,6 +167,8 @@ CROSS = [
     ("plan_history_negative", scen(set_cell(H, 5, "inquiries", "-3")), H, "inquiries", 5),
     ("plan_model_too_large", scen(append(Y, "  max_model_variables: 1000\n"), name="double11"), Y, "solver.max_model_variables", None),
     ("plan_unknown_builtin", lambda tmp, plan: ["plan", "no_such_shop", "--out", "out"], "no_such_shop", "SCENARIO", None),
+    ("plan_time_limit_infinite", lambda tmp, plan: ["plan", "small_shop", "--out", "out", "--time-limit", "inf"], "command line", "--time-limit", None),
+    ("replan_time_limit_a_year", lambda tmp, plan: [*replan()(tmp, plan), "--time-limit", "31536000"], "command line", "--time-limit", None),
     ("plan_lang_unknown", scen(None, "--lang", "fr"), "command line", "--lang", None),
     # --- output paths ---------------------------------------------------------------------------
     ("plan_out_is_a_file", out_at("plan", _file), "afile", "--out", None),
