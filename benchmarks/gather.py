@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -85,6 +86,27 @@ def machine() -> list[str]:
     ]
 
 
+def load_flag(text: str, cores: int) -> str:
+    """A plain statement of the machine load a section recorded (its `uptime` lines), if any."""
+    loads = [float(m.group(1)) for m in re.finditer(r"load average: ([0-9.]+)", text)]
+    loads += [
+        float(x)
+        for m in re.finditer(r"1-minute load average at the end of each size: ([0-9., ]+)", text)
+        for x in m.group(1).replace(" ", "").strip(".").split(",")
+        if x
+    ]
+    if not loads:
+        return ""
+    top = max(loads)
+    if top > cores:
+        return (
+            f"*Machine load during this section's run: 1-minute load average up to {top:.1f} on {cores} cores — "
+            "**high**: the machine was shared with other solvers, so its timings are slower (and its gaps at a "
+            "time limit wider) than on an idle machine.*"
+        )
+    return f"*Machine load during this section's run: 1-minute load average up to {top:.1f} on {cores} cores.*"
+
+
 def gather() -> str:
     files = {p.stem: p for p in RESULTS.glob("*.md")}
     names = [n for n in ORDER if n in files] + sorted(set(files) - set(ORDER))
@@ -105,11 +127,15 @@ def gather() -> str:
         "Sections: " + ", ".join(f"{n} (results/{files[n].name})" for n in names) + ".",
         "",
     ]
+    cores = int(_run(["nproc"]) or os.cpu_count() or 1)
     for n in names:
         text = files[n].read_text(encoding="utf-8").strip()
         # demote a leading "# " title so RESULTS.md keeps one top-level heading
         body = [("#" + ln if ln.startswith("# ") else ln) for ln in text.splitlines()]
         lines += body + [""]
+        flag = load_flag(text, cores)
+        if flag:
+            lines += [flag, ""]
     return "\n".join(lines)
 
 

@@ -342,10 +342,18 @@ def plot(results: list[dict], path: Path) -> None:
     ]
     for r in ok:
         if r["time_limit"] > 120 and r["slots"] == 336:
-            for key, mark, lab in (("first_feasible_s", "*", "first feasible"), ("to_2pct_s", "P", "2 % gap")):
+            for key, mark, colour, lab in (
+                ("first_feasible_s", "*", "tab:blue", "first feasible"),
+                ("to_2pct_s", "P", "tab:orange", "2 % gap"),
+            ):
                 if r[key] is not None:
                     axes[0].plot(
-                        [r["agents"]], [r[key]], mark, markersize=12, label=f"{lab}, {r['time_limit']:g} s limit"
+                        [r["agents"]],
+                        [r[key]],
+                        mark,
+                        color=colour,
+                        markersize=11,
+                        label=f"{lab}, {r['time_limit']:g} s limit",
                     )
     for label, rows, key, style in series:
         rows = sorted(rows, key=lambda r: r[key])
@@ -353,18 +361,26 @@ def plot(results: list[dict], path: Path) -> None:
             continue
         x = [r[key] for r in rows]
         ax = axes[0] if key == "agents" else axes[1]
-        ax.plot(
-            x,
-            [r["first_feasible_s"] if r["first_feasible_s"] is not None else np.nan for r in rows],
-            style,
-            label="first feasible",
-        )
-        ax.plot(x, [r["to_2pct_s"] if r["to_2pct_s"] is not None else np.nan for r in rows], style, label="2 % gap")
+        for field, colour, lab in (
+            ("first_feasible_s", "tab:blue", "first feasible"),
+            ("to_2pct_s", "tab:orange", "2 % gap"),
+        ):
+            ax.plot(x, [r[field] if r[field] is not None else np.nan for r in rows], style, color=colour, label=lab)
+        none = [r for r in rows if r["first_feasible_s"] is None]
+        if none:
+            ax.plot(
+                [r[key] for r in none],
+                [r["time_limit"] for r in none],
+                "x",
+                color="tab:red",
+                markersize=10,
+                label="no rota within the limit",
+            )
         ax.plot(x, [r["time_limit"] for r in rows], ":", color="grey", label="time limit")
         ax.set_xlabel(key)
         ax.set_ylabel("seconds from solve start")
         ax.set_title(label)
-        ax.legend()
+        ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     ax = axes[2]
     vars_ = [r["shift_variables"] for r in ok]
@@ -406,11 +422,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", default=None)
     ap.add_argument("--plot", default=None)
+    ap.add_argument("--replot", default=None, help="redraw --plot (default scale.png) from a saved results JSON")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--time-limit", type=float, default=60.0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         print(json.dumps(child(args.child, args.time_limit, args.seed, args.workers)))
+        return
+    if args.replot:
+        plot(json.loads(Path(args.replot).read_text(encoding="utf-8")), Path(args.plot) if args.plot else PLOT_OUT)
         return
     sizes = QUICK if args.quick else FULL
     if args.only:
@@ -450,6 +470,8 @@ def main(argv: list[str] | None = None) -> None:
         "",
         *bar_lines(results),
         "",
+        "Plot: `benchmarks/scale.png` (drawn from these rows, kept in `results/scale.json`).",
+        "",
     ]
     text = "\n".join(lines)
     print(text)
@@ -462,8 +484,9 @@ def main(argv: list[str] | None = None) -> None:
     if plot_path is not None:
         plot(results, plot_path)
         print(f"wrote {plot_path}", file=sys.stderr)
-    with open(Path(tempfile.gettempdir()) / "scale_last.json", "w", encoding="utf-8") as fh:
-        json.dump(results, fh)
+    if out_path is not None:  # the measured rows, to redraw the plot without re-running (--replot)
+        json_path = out_path.with_suffix(".json")
+        json_path.write_text(json.dumps(results, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
