@@ -147,7 +147,7 @@ def variables(m: RotaModel) -> None:
                 per_slot[t].append(x)
                 if o.queue is not None:
                     per_slot_queue[(t, o.queue)].append(x)
-        work = {t: sum(v) for t, v in per_slot.items()}
+        work = {t: cp_model.LinearExpr.sum(v) for t, v in per_slot.items()}
         m.work.append(work)
         skills = u.agent.skills
         for t, w in work.items():
@@ -162,7 +162,7 @@ def variables(m: RotaModel) -> None:
             else:
                 for q in skills:
                     if (t, q) in per_slot_queue:
-                        m.staff.setdefault((t, q), []).append(sum(per_slot_queue[(t, q)]))
+                        m.staff.setdefault((t, q), []).append(cp_model.LinearExpr.sum(per_slot_queue[(t, q)]))
 
 
 def _day_choices(m: RotaModel, u_idx: int) -> dict[int, list]:
@@ -196,10 +196,15 @@ def rule_rest_between_shifts(m: RotaModel) -> None:
         rest = int(math.ceil(c.min_rest_hours * 60 / slot - 1e-9))
         opts = list(zip(u.options, m.choice[u_idx], strict=True))
         by_start: dict[int, list] = defaultdict(list)
+        reach: dict[int, int] = defaultdict(lambda: -1)  # latest end + rest of a shift on each day
         for o, x in opts:
             by_start[o.start].append((o, x))
+            reach[o.day] = max(reach[o.day], o.end + rest)
+        before = _latest_before(reach)
         for t, starting in by_start.items():
             day = starting[0][0].day
+            if before.get(day, -1) <= t:
+                continue  # no earlier day's shift reaches t: the scan below would find no clash
             clash = [x for o, x in opts if o.day < day and o.end + rest > t]
             if clash:
                 early = [x for o, x in opts if o.day == day and o.start <= t]
@@ -207,6 +212,15 @@ def rule_rest_between_shifts(m: RotaModel) -> None:
                     sum(early) + sum(clash) <= u.size,
                     f"rest: {u.agent.agent_id} needs {c.min_rest_hours:g} h between shifts",
                 )
+
+
+def _latest_before(reach: dict[int, int]) -> dict[int, int]:
+    """For each day, the latest (end + rest) of any shift on an earlier day (-1 when none)."""
+    out, best = {}, -1
+    for d in sorted(reach):
+        out[d] = best
+        best = max(best, reach[d])
+    return out
 
 
 def rule_overtime_per_month(m: RotaModel) -> None:
@@ -359,22 +373,49 @@ def rule_ratio_bounds(m: RotaModel) -> None:
     """
     sc = m.scenario
     presale = {q.id for q in sc.config.queues if q.kind == "presale"}
+    every = {q.id for q in sc.config.queues}
     for phase, rb in sc.config.ratio_bounds.items():
         ks = [t for t in range(sc.n_slots) if sc.phase_of_slot(t) == phase]
-        pre = [v for t in ks for q in presale for v in m.staff.get((t, q), [])]
-        allv = [v for t in ks for q in sc.config.queues for v in m.staff.get((t, q.id), [])]
+        pre_vars, pre_coefs = _agent_slots(m, set(ks), presale)
+        all_vars, all_coefs = _agent_slots(m, set(ks), every)
         pre_out = sum(m.outside_staff.get((t, q), 0) for t in ks for q in presale)
         all_out = sum(m.outside_staff.get((t, q.id), 0) for t in ks for q in sc.config.queues)
-        if not allv:
+        if not all_vars:
             continue
         lo, hi = int(round(rb.min_presale_share * 1000)), int(round(rb.max_presale_share * 1000))
         desc = f"ratio bounds ({phase}): pre-sale share of agent-hours between {rb.min_presale_share:.0%} and {rb.max_presale_share:.0%}"
-        pre_sum = sum(pre) + pre_out if pre_out else sum(pre)  # a plan (no outside staff): the plain form
-        all_sum = sum(allv) + all_out if all_out else sum(allv)
+        pre_sum = cp_model.LinearExpr.weighted_sum(pre_vars, pre_coefs) + pre_out
+        all_sum = cp_model.LinearExpr.weighted_sum(all_vars, all_coefs) + all_out
         if lo > 0:
             m.add(1000 * pre_sum >= lo * all_sum, desc)
         if hi < 1000:
             m.add(1000 * pre_sum <= hi * all_sum, desc)
+
+
+def _agent_slots(m: RotaModel, slots: set[int], queues: set[str]) -> tuple[list, list[int]]:
+    """Agent-slots worked on `queues` during `slots`, as variables and coefficients: the same sum
+    as adding up m.staff, built in one pass (adding hundreds of thousands of expressions is slow)."""
+    coef: dict[int, int] = defaultdict(int)
+    var_of: dict[int, object] = {}
+    for u_idx, u in enumerate(m.units):
+        skills = u.agent.skills
+        own_queue_vars = len(skills) > 1 and m.scenario.config.queue_changes_in_shift
+        for o, x in zip(u.options, m.choice[u_idx], strict=True):
+            if own_queue_vars:
+                break
+            q = skills[0] if len(skills) == 1 else o.queue
+            if q not in queues:
+                continue
+            n = sum(1 for t in o.working_slots() if t in slots)
+            if n:
+                coef[x.index] += n
+                var_of[x.index] = x
+    for (_, t, q), v in m.queue_vars.items():
+        if t in slots and q in queues:
+            coef[v.index] += 1
+            var_of[v.index] = v
+    keys = list(coef)
+    return [var_of[k] for k in keys], [coef[k] for k in keys]
 
 
 # --- costs ------------------------------------------------------------------------------------
@@ -384,9 +425,14 @@ def cost_coverage(m: RotaModel) -> None:
     The lost-inquiry curve is convex and decreasing in the agents on the queue, so its piecewise
     linear interpolation is the maximum of the lines through consecutive points.
     """
+    caps: dict[tuple[int, str], int] = defaultdict(int)  # agents who could be on each queue in each slot
+    for u, work in zip(m.units, m.work, strict=True):
+        for t in work:
+            for q in u.agent.skills:
+                caps[(t, q)] += u.size
     for (t, q), curve in m.demand.loss_fen.items():
         terms = m.staff.get((t, q), [])
-        cap = sum(m.units[i].size for i in range(len(m.units)) if t in m.work[i] and q in m.units[i].agent.skills)
+        cap = caps[(t, q)]
         top = int(curve[0])
         if top <= 0:
             continue
@@ -394,7 +440,7 @@ def cost_coverage(m: RotaModel) -> None:
         m.lost[(t, q)] = lost
         # one variable for the head count, so each linear piece has two terms, not hundreds
         staff = m.model.new_int_var(0, cap, f"staff_{t}_{q}")
-        m.model.add(staff == sum(terms)) if terms else m.model.add(staff == 0)
+        m.model.add(staff == cp_model.LinearExpr.sum(terms)) if terms else m.model.add(staff == 0)
         n_max = min(len(curve) - 1, cap)
         for n in range(n_max + 1):
             here = int(curve[n])

@@ -248,6 +248,16 @@ def _hint_from_aggregate(m: RotaModel, agg: RotaModel, agg_solver: cp_model.CpSo
         by_day: dict[int, list[int]] = defaultdict(list)
         for k, n in enumerate(counts):
             by_day[u.options[k].day] += [k] * n
+        # running totals per agent, so each placement checks the rules in constant time
+        last_end = {i: -10**9 for i in idxs}
+        last_day = {i: -10**9 for i in idxs}
+        run = {i: 0 for i in idxs}  # consecutive working days ending at last_day
+        overtime = {i: 0 for i in idxs}
+        paid = {i: 0 for i in idxs}
+        week_regular: dict[tuple[int, int], int] = defaultdict(int)
+        ot_cap = contract.max_overtime_hours_per_month * 60
+        week_cap = contract.max_hours_per_week * 60
+        avg_cap = None if contract.avg_max_hours_per_day is None else contract.avg_max_hours_per_day * 60 * n_days(sc)
         for day in sorted(by_day):
             # latest start first, each to the valid agent free latest: the interval greedy that
             # places every shift whenever the rest rule alone allows it
@@ -255,25 +265,27 @@ def _hint_from_aggregate(m: RotaModel, agg: RotaModel, agg_solver: cp_model.CpSo
                 o = u.options[k]
                 best = None
                 for i in idxs:
-                    mine = plan[i]
-                    last_end = mine[-1].end if mine else -10**9
-                    if (mine and mine[-1].day == day) or last_end + rest > o.start:
+                    if last_day[i] == day or last_end[i] + rest > o.start:
                         continue
-                    days = {p.day for p in mine} | {day}
-                    if _longest_run(days) > contract.max_consecutive_days:
+                    if (run[i] + 1 if last_day[i] == day - 1 else 1) > contract.max_consecutive_days:
                         continue
-                    if sum(p.overtime_minutes for p in mine) + o.overtime_minutes > contract.max_overtime_hours_per_month * 60:
+                    if overtime[i] + o.overtime_minutes > ot_cap:
                         continue
-                    week = [p for p in mine if p.day // 7 == day // 7]
-                    if sum(p.regular_minutes for p in week) + o.regular_minutes > contract.max_hours_per_week * 60:
+                    if week_regular[(i, day // 7)] + o.regular_minutes > week_cap:
                         continue
-                    if contract.avg_max_hours_per_day is not None and sum(p.paid_minutes for p in mine) + o.paid_minutes > contract.avg_max_hours_per_day * 60 * n_days(sc):
+                    if avg_cap is not None and paid[i] + o.paid_minutes > avg_cap:
                         continue
-                    key = (last_end, -sum(p.paid_minutes for p in mine))
+                    key = (last_end[i], -paid[i])
                     if best is None or key > best[0]:
                         best = (key, i)
                 if best is not None:
-                    plan[best[1]].append(o)
+                    i = best[1]
+                    plan[i].append(o)
+                    run[i] = run[i] + 1 if last_day[i] == day - 1 else 1
+                    last_day[i], last_end[i] = day, o.end
+                    overtime[i] += o.overtime_minutes
+                    paid[i] += o.paid_minutes
+                    week_regular[(i, day // 7)] += o.regular_minutes
         # identical agents: hand the schedules out in the symmetry-breaking order
         pos = {o: k for k, o in enumerate(u.options)}
         schedules = sorted(plan.values(), key=lambda s: -sum(pos[o] + 1 for o in s))
@@ -283,8 +295,9 @@ def _hint_from_aggregate(m: RotaModel, agg: RotaModel, agg_solver: cp_model.CpSo
                 m.model.add_hint(x, 1 if k in chosen else 0)
         # queue hints: hand out the class's per-queue counts slot by slot
         if sc.config.queue_changes_in_shift and len(u.agent.skills) > 1:
+            slots_of = {i: {t for o in sched for t in o.working_slots()} for i, sched in zip(idxs, schedules, strict=True)}
             for t in range(sc.n_slots):
-                working = [i for i, s in zip(idxs, schedules, strict=True) if any(t in o.working_slots() for o in s)]
+                working = [i for i in idxs if t in slots_of[i]]
                 queue_counts = [(q, int(agg_solver.value(agg.queue_vars[(c_idx, t, q)]))) for q in u.agent.skills if (c_idx, t, q) in agg.queue_vars]
                 it = iter(working)
                 for q, n in queue_counts:
@@ -360,16 +373,6 @@ def _hint_from_plan(m: RotaModel, plan: dict[str, tuple[set, dict[int, str]]]) -
         for (ui, t, q), v in m.queue_vars.items():
             if ui == i:
                 m.model.add_hint(v, 1 if slot_queue.get(t) == q else 0)
-
-
-def _longest_run(days: set[int]) -> int:
-    best = run = 0
-    prev = None
-    for d in sorted(days):
-        run = run + 1 if prev is not None and d == prev + 1 else 1
-        best = max(best, run)
-        prev = d
-    return best
 
 
 def extract(m: RotaModel, solver: cp_model.CpSolver) -> tuple[pd.DataFrame, pd.DataFrame]:
