@@ -169,7 +169,8 @@ def solve_rota(
         fallback = _complete_hint(m, seed, workers, max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.3))
     if fallback is not None and on_progress:
         on_progress("rota", fallback.objective_value / 100, agg_bound if extra is None else 0.0, time.perf_counter() - t0)
-    remaining = max(0.5, time_limit - (time.perf_counter() - t0))
+    reserve = min(5.0, 0.05 * time_limit)  # for stating the found rota's true cost (_tighten)
+    remaining = max(0.5, time_limit - (time.perf_counter() - t0) - reserve)
     solver = _solver(remaining, seed, workers, presolve=False)
     if isinstance(should_stop, StopToken):
         should_stop.register(solver)
@@ -188,7 +189,7 @@ def solve_rota(
         ])
     rota_bound = solver.best_objective_bound / 100
     if status == cp_model.FEASIBLE:
-        solver = _tighten(m, solver, seed, workers) or solver
+        solver = _tighten(m, solver, seed, workers, max(1.0, reserve)) or solver
     obj = solver.objective_value / 100
     bound = max(rota_bound, agg_bound if extra is None else -math.inf)
     if bound == -math.inf:
@@ -325,7 +326,7 @@ class _Values:
         return bool(self.values[v.index])
 
 
-def _tighten(m: RotaModel, found, seed: int, workers: int) -> _Values | None:
+def _tighten(m: RotaModel, found, seed: int, workers: int, time_limit: float) -> _Values | None:
     """The found rota's true cost: its decisions (shifts, queues) fixed, every cost variable at
     its least value. A search stopped by its time limit may leave a lost-inquiry or fairness
     variable above what its rota implies (they are only bounded from below), and the summary
@@ -336,7 +337,7 @@ def _tighten(m: RotaModel, found, seed: int, workers: int) -> _Values | None:
             m.model.add_hint(x, found.value(x))
     for v in m.queue_vars.values():
         m.model.add_hint(v, found.value(v))
-    tight = _complete_hint(m, seed, workers, 5.0)
+    tight = _complete_hint(m, seed, workers, time_limit)
     if tight is None or tight.objective_value > found.objective_value:
         return None
     return tight
