@@ -53,6 +53,16 @@ from scheduler.staffing import staffing  # noqa: E402
 PEERS_OUT = ROOT / "benchmarks" / "results" / "peers.md"
 
 
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        )
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
 def uptime() -> str:
     try:
         return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
@@ -469,7 +479,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "## Peers on the same demand",
         "",
-        f"Command: `{cmd.strip()}` (run {time.strftime('%Y-%m-%d %H:%M %Z')}). Every figure below is measured by that "
+        f"Command: `{cmd.strip()}` (run {time.strftime('%Y-%m-%d %H:%M %Z')} on commit {_commit()}). Every figure below is measured by that "
         "run; every rota is scored by `scheduler.check.check_rota` from the rota alone.",
         "",
     ]

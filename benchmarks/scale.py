@@ -407,6 +407,16 @@ def plot(results: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        )
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
 def uptime() -> str:
     try:
         return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
@@ -457,7 +467,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [
         "## Scale curve",
         "",
-        f"Command: `{cmd.strip()}` (run {time.strftime('%Y-%m-%d %H:%M %Z')}, {total / 60:.1f} min in all). Synthetic "
+        f"Command: `{cmd.strip()}` (run {time.strftime('%Y-%m-%d %H:%M %Z')} on commit {_commit()}, {total / 60:.1f} min in all). Synthetic "
         "scenarios made from the built-in `weekly` one (3 queues, its contracts and rules), agents and volume scaled; "
         "each size in its own subprocess, 2 CP-SAT workers; times from the start of `solve_rota`; the gap of each rota "
         "against the run's final proven bound. Every rota was checked by the independent checker.",
