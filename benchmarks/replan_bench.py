@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scheduler.check import check_folder, check_rota  # noqa: E402
-from scheduler.replan import format_changes, replan, replan_writers  # noqa: E402
-from scheduler.report import write_plan  # noqa: E402
+from scheduler.replan import format_changes, replan  # noqa: E402
+from scheduler.report.files import replan_writers, write_plan  # noqa: E402
 from scheduler.scenario import load_scenario  # noqa: E402
 
 NOW = "2026-11-11T12:00:00+08:00"

@@ -169,7 +169,7 @@ def child(folder: str, time_limit: float, seed: int, workers: int) -> dict:
         "n_solutions": len(rota),
     }
     if res is None:
-        from scheduler.rota.solve import _options
+        from scheduler.rota import options_of
 
         out.update(
             {
@@ -179,7 +179,7 @@ def child(folder: str, time_limit: float, seed: int, workers: int) -> dict:
                 "objective": None,
                 "lower_bound": None,
                 "gap": None,
-                "shift_variables": sum(len(o.options) for o in _options(sc)),
+                "shift_variables": sum(len(o.options) for o in options_of(sc)),
                 "classes": None,
                 "aggregated_status": None,
                 "violations": None,

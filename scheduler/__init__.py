@@ -31,17 +31,16 @@ import types
 from typing import TYPE_CHECKING, Any
 
 from scheduler.errors import InfeasibleError, InputError, Problem
-
-__version__ = "0.1.0"
+from scheduler.version import __version__
 
 if TYPE_CHECKING:  # what static tools and IDEs see; at run time these load on first use
     from scheduler import check, replan, staffing
     from scheduler.check import CheckReport, Violation, check_folder, check_rota, format_report
     from scheduler.demand import forecast, sizing
     from scheduler.handover import handover_sheet
-    from scheduler.pipeline import Plan, plan
-    from scheduler.report.files import write_plan
-    from scheduler.rota.solve import RotaResult
+    from scheduler.pipeline import plan
+    from scheduler.report.files import replan_writers, write_plan
+    from scheduler.results import Plan, RotaResult
     from scheduler.scenario import Scenario, builtin_names, load_scenario
 
 # public name -> (module, attribute); attribute None means the module itself
@@ -52,9 +51,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "forecast": ("scheduler.demand", "forecast"),
     "sizing": ("scheduler.demand", "sizing"),
     "staffing": ("scheduler.staffing", None),
-    "Plan": ("scheduler.pipeline", "Plan"),
+    "Plan": ("scheduler.results", "Plan"),
     "plan": ("scheduler.pipeline", "plan"),
-    "RotaResult": ("scheduler.rota.solve", "RotaResult"),
+    "RotaResult": ("scheduler.results", "RotaResult"),
     "check": ("scheduler.check", None),
     "check_folder": ("scheduler.check", "check_folder"),
     "check_rota": ("scheduler.check", "check_rota"),
@@ -63,6 +62,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Violation": ("scheduler.check", "Violation"),
     "replan": ("scheduler.replan", None),
     "write_plan": ("scheduler.report.files", "write_plan"),
+    "replan_writers": ("scheduler.report.files", "replan_writers"),
     "handover_sheet": ("scheduler.handover", "handover_sheet"),
 }
 
@@ -90,6 +90,7 @@ __all__ = [
     "people_writers",
     "plan",
     "replan",
+    "replan_writers",
     "sizing",
     "staffing",
     "write_plan",

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from scheduler import rules
 from scheduler.errors import InputError, Problem
 from scheduler.scenario import Scenario, load_scenario, parse_timestamp, read_text
 
@@ -46,25 +47,7 @@ __all__ = [
     "format_report",
 ]
 
-RULES: tuple[str, ...] = (
-    "shift_shape",
-    "meal_break",
-    "assignment",
-    "one_shift_per_day",
-    "skills",
-    "queue_changes",
-    "availability",
-    "overtime",
-    "weekly_hours",
-    "average_daily_hours",
-    "rest",
-    "consecutive_days",
-    "midnight_core",
-    "evening_all_hands",
-    "morning_part_time",
-    "ratio_bounds",
-    "figures",
-)
+RULES: tuple[str, ...] = (*rules.RULES, rules.FIGURES)
 """The bracketed rule names of RULES.md, in its order, then `figures` (planner's figures differ)."""
 
 SHIFT_COLUMNS = ["agent_id", "start", "end"]

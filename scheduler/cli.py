@@ -17,9 +17,9 @@ from typing import Annotated, Any
 
 import typer
 
-from scheduler import __version__
 from scheduler.errors import InfeasibleError, InputError, Interrupted, NoRotaFound, Problem
 from scheduler.scenario import BUILTIN_DIR, builtin_names, load_config, load_scenario
+from scheduler.version import __version__
 
 app = typer.Typer(
     add_completion=False,
@@ -439,8 +439,8 @@ def forecast_cmd(
     """Forecast inquiries per slot and queue, with quantiles, and the big-sale sizing chain."""
 
     def body() -> None:
-        from scheduler.demand import forecast, forecast_summary, sizing, write_forecast
-        from scheduler.report.files import atomic_folder
+        from scheduler.demand import forecast, forecast_summary, sizing
+        from scheduler.report.files import atomic_folder, write_forecast
 
         sc = load_scenario(scenario)
         _check_out(out, "--out", ("forecast.csv", "sizing.json"), sc.folder)
@@ -517,8 +517,8 @@ def replan_cmd(
     """Re-solve the rest of the event from actuals, changing as little of the published rota as pays."""
 
     def body() -> None:
-        from scheduler.replan import format_changes, replan, replan_writers
-        from scheduler.report import write_plan
+        from scheduler.replan import format_changes, replan
+        from scheduler.report.files import replan_writers, write_plan
 
         ids = [a.strip() for a in absent.split(",") if a.strip()]
         target = out or directory.with_name(directory.name + "-replan")

@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -599,17 +598,7 @@ def _queue_frame(
                "aftersale_added", "relative_day"]]
 
 
-# --- files and the printed summary ------------------------------------------------------------
-
-
-def write_forecast(scenario: Scenario, out_dir: Path) -> pd.DataFrame:
-    """forecast.csv and sizing.json into `out_dir` (which must exist)."""
-    from scheduler.report.files import write_csv, write_json
-
-    fc = forecast(scenario)
-    write_csv(fc, Path(out_dir) / "forecast.csv")
-    write_json(sizing(scenario, fc), Path(out_dir) / "sizing.json")
-    return fc
+# --- the printed summary ------------------------------------------------------------------
 
 
 def forecast_summary(scenario: Scenario, fc: pd.DataFrame, size: dict) -> str:

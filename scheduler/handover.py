@@ -142,7 +142,7 @@ def handover_sheet(
     """handover.csv: one row per handover, with the items to pass on and notes in `lang`."""
     text = _NOTES["zh" if lang == "zh" else "en"]
     names = {a.agent_id: a.name for a in scenario.agents}
-    queue_names = {q.id: (q.name or q.id) for q in scenario.queues}
+    queue_names = {q.id: (q.name or q.id) for q in scenario.config.queues}
     econ = scenario.config.economics
     slot_h = scenario.slot_minutes / 60
     interval = scenario.slot_minutes * 60.0

@@ -5,34 +5,27 @@ from __future__ import annotations
 import math
 import platform
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
+import ortools
 import pandas as pd
+import pydantic
 
-from scheduler.rota import Demand, RotaResult, solve_rota
+from scheduler.demand import forecast as make_forecast
+from scheduler.demand import sizing as make_sizing
+from scheduler.results import Plan, RotaResult
+from scheduler.rota import Demand, solve_rota
 from scheduler.rota.solve import Progress
 from scheduler.scenario import Scenario
+from scheduler.staffing import lost_inquiries_curve, queue_metrics
+from scheduler.staffing import staffing as make_staffing
+from scheduler.version import __version__
 
-
-@dataclass
-class Plan:
-    """Everything a plan folder holds, in memory."""
-
-    scenario: Scenario
-    forecast: pd.DataFrame
-    staffing: pd.DataFrame
-    rota: RotaResult
-    coverage: pd.DataFrame
-    summary: dict
-    sizing: dict = field(default_factory=dict)
-    changes: pd.DataFrame | None = None
+__all__ = ["Plan", "coverage_table", "plan", "priced_demand", "summarise", "versions"]
 
 
 def priced_demand(scenario: Scenario, staffing_table: pd.DataFrame) -> Demand:
     """Per slot and queue: the money value (fen) of inquiries lost with n agents on the queue."""
-    from scheduler.staffing import lost_inquiries_curve
-
     value = scenario.config.economics.inquiry_value
     cap = {q.id: sum(q.id in a.skills for a in scenario.agents) for q in scenario.config.queues}
     slot_index = {t: k for k, t in enumerate(scenario.slots)}
@@ -50,8 +43,6 @@ def priced_demand(scenario: Scenario, staffing_table: pd.DataFrame) -> Demand:
 
 def coverage_table(scenario: Scenario, forecast: pd.DataFrame, staffing_table: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
     """coverage.csv: per slot and queue, demand, requirement, agents scheduled, and what they achieve."""
-    from scheduler.staffing import lost_inquiries_curve, queue_metrics
-
     work = assignments[assignments.activity != "break"]
     scheduled = work.groupby(["slot_start", "activity"]).size()
     qcol = scenario.config.solver.staffing_quantile
@@ -87,13 +78,8 @@ def coverage_table(scenario: Scenario, forecast: pd.DataFrame, staffing_table: p
 
 
 def versions() -> dict[str, str]:
-    import ortools
-    import pydantic
-
-    import scheduler
-
     return {
-        "scheduler": scheduler.__version__,
+        "scheduler": __version__,
         "python": platform.python_version(),
         "ortools": ortools.__version__,
         "pandas": pd.__version__,
@@ -117,10 +103,6 @@ def plan(
     >>> p.summary["status"] in ("OPTIMAL", "FEASIBLE")
     True
     """
-    from scheduler.demand import forecast as make_forecast
-    from scheduler.demand import sizing as make_sizing
-    from scheduler.staffing import staffing as make_staffing
-
     fc = make_forecast(scenario)
     st = make_staffing(scenario, fc)
     demand = priced_demand(scenario, st)

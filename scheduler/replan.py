@@ -2,14 +2,13 @@
 
 The published rota stays the reference: the worked past and the notice window are frozen,
 started shifts may be extended but never cancelled, and every other change is priced
-(scenario.replan), so a change happens only when it pays for itself in lost inquiries saved.
+(scenario.config.replan), so a change happens only when it pays for itself in lost inquiries saved.
 The re-solve starts from the published rota and ends with a pass that reverts every change
 whose saving does not cover its price (see `solve_replan`).
 """
 
 from __future__ import annotations
 
-import csv
 import math
 import time
 from dataclasses import dataclass
@@ -21,11 +20,11 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from scheduler.errors import InfeasibleError, InputError, Problem
-from scheduler.pipeline import Plan, coverage_table, priced_demand, summarise
+from scheduler.pipeline import coverage_table, priced_demand, summarise
+from scheduler.results import Plan, RotaResult
 from scheduler.rota.model import Demand, RotaModel, Unit, build
 from scheduler.rota.options import AgentOptions, ShiftOption
-from scheduler.rota.solve import RotaResult
-from scheduler.scenario import Scenario, TimeOff, _number, _read_csv_rows, load_scenario, parse_timestamp
+from scheduler.scenario import Scenario, TimeOff, load_scenario, parse_number, parse_timestamp, read_csv_rows
 
 KAPPA_INQUIRIES = 200.0
 """Shrinkage of the early ratio: w = F_cum / (F_cum + kappa) (DOMAIN.md, intraday reforecast)."""
@@ -108,7 +107,7 @@ def load_published(folder: Path, sc: Scenario) -> Published:
 
 def load_actuals(path: Path, sc: Scenario, now: datetime) -> pd.DataFrame:
     """actuals.csv: slot_start, queue, inquiries[, answered, abandoned, agents_online], before --now."""
-    rows = _read_csv_rows(Path(path), ["slot_start", "queue", "inquiries"], ["answered", "abandoned", "agents_online"])
+    rows = read_csv_rows(Path(path), ["slot_start", "queue", "inquiries"], ["answered", "abandoned", "agents_online"])
     name = Path(path).name
     queues = {q.id for q in sc.config.queues}
     problems, out, seen = [], [], set()
@@ -137,7 +136,7 @@ def load_actuals(path: Path, sc: Scenario, now: datetime) -> pd.DataFrame:
                 rec[fld] = np.nan
                 continue
             try:
-                rec[fld] = _number(r.get(fld, ""), lo=0, hi=1e7)
+                rec[fld] = parse_number(r.get(fld, ""), lo=0, hi=1e7)
             except ValueError as exc:
                 problems.append(Problem(name, fld, repr(r.get(fld, "")), str(exc), i))
         out.append(rec)
@@ -443,12 +442,6 @@ def _published_start(m: RotaModel, pub: Published, seed: int, workers: int, limi
     return None, math.nan, "none within the time limit"
 
 
-def _hint_all(m: RotaModel, values: list[int]) -> None:
-    m.model.clear_hints()
-    for k, v in enumerate(values):
-        m.model.add_hint(m.model.get_int_var_from_proto_index(k), v)
-
-
 def _keep_only(m: RotaModel, pub: Published, values: list[int]) -> None:
     """Restrict every agent to the shifts it works in `values` or in the published rota."""
     for i, u in enumerate(m.units):
@@ -533,7 +526,7 @@ def solve_replan(
        not cover its price is reverted: the search's noise at the time limit goes with it.
     Then the queue moves are gathered onto as few agents as possible at the same cost.
     """
-    from scheduler.rota.solve import _Values, diagnose, extract, options_of
+    from scheduler.rota.solve import SolutionValues, diagnose, extract, hint_all, options_of
 
     t0 = time.perf_counter()
     keep = _option_filter(sc_run, pub, fz)
@@ -563,7 +556,7 @@ def solve_replan(
     # 2. search
     t = time.perf_counter()
     if values is not None:
-        _hint_all(m, values)
+        hint_all(m, values)
     search = _solver(max(0.3, left() * 0.7), seed, workers, should_stop)
     status = search.solve(m.model)
     record("search", t, search.status_name(status), search.objective_value if _found(status) else None)
@@ -578,7 +571,7 @@ def solve_replan(
     if status != cp_model.OPTIMAL and not (should_stop and should_stop()):
         t = time.perf_counter()
         _keep_only(m, pub, values)
-        _hint_all(m, values)
+        hint_all(m, values)
         polish = _solver(max(0.5, left()), seed, workers, should_stop)
         p_status = polish.solve(m.model)
         record("keep changes that pay", t, polish.status_name(p_status), polish.objective_value if _found(p_status) else None)
@@ -587,7 +580,7 @@ def solve_replan(
     values = _gather_queue_moves(m, pub, fz, values)
     bound = min(best_obj, bound)
     gap = 0.0 if best_obj <= 0 else max(0.0, (best_obj - bound) / best_obj)
-    shifts, assignments = extract(m, _Values(values, best_obj))
+    shifts, assignments = extract(m, SolutionValues(values, best_obj))
     change_price = {aid: sum(p.value(values) for p in ps) / 100 for aid, ps in prices.items()}
     solver_s = round(sum(p["seconds"] for p in phases), 2)
     result = RotaResult(
@@ -830,30 +823,5 @@ def replan(
         "phases": info.phases,
         "published_objective_under_new_forecast": info.start_objective,
     }
-    result = Plan(scenario=sc_run, forecast=new_fc, staffing=st, rota=rota, coverage=cov, summary=summary, sizing={}, changes=changes)
-    result.imbalance = imbalance  # type: ignore[attr-defined]
-    return result
-
-
-def replan_writers() -> list:
-    """Writers for a replan folder beyond the plan contract: imbalance.csv, and the absent agents'
-    time off in the scenario copy (so the checker and a later replan know they are off)."""
-    from scheduler.report.files import write_csv
-
-    def imbalance(plan: Plan, folder: Path) -> None:
-        write_csv(plan.imbalance, folder / "imbalance.csv")  # type: ignore[attr-defined]
-
-    def time_off(plan: Plan, folder: Path) -> None:
-        sc = plan.scenario
-        name = sc.config.files.time_off
-        rows = [o for o in sc.time_off if o.reason == ABSENT_REASON]
-        if not rows or name is None:
-            return
-        path = folder / "scenario" / name
-        with path.open("w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["agent_id", "start", "end", "reason"])
-            for o in sc.time_off:
-                w.writerow([o.agent_id, o.start.isoformat(), o.end.isoformat(), o.reason])
-
-    return [imbalance, time_off]
+    return Plan(scenario=sc_run, forecast=new_fc, staffing=st, rota=rota, coverage=cov, summary=summary, sizing={}, changes=changes,
+                imbalance=imbalance)

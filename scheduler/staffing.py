@@ -610,7 +610,7 @@ _COLUMNS = [
 def staffing(scenario: Any, forecast: pd.DataFrame) -> pd.DataFrame:
     """Minimum agents per (slot, queue) for the forecast's staffing quantile.
 
-    Columns: slot_start, queue, arrivals (the forecast quantile scenario.solver.staffing_quantile),
+    Columns: slot_start, queue, arrivals (the forecast quantile scenario.config.solver.staffing_quantile),
     required_net (productive agents meeting the queue's SL, abandonment and occupancy targets by
     its model), required (scheduled = ceil(net / (1 - shrinkage)), at least
     min_agents_when_open whenever arrivals > 0; 0 when nobody arrives), the metrics at
@@ -620,7 +620,7 @@ def staffing(scenario: Any, forecast: pd.DataFrame) -> pd.DataFrame:
     Fast because the requirement never falls as arrivals rise: each queue's distinct arrival
     values are swept in ascending order and every search starts from the previous answer.
     """
-    quantile = scenario.solver.staffing_quantile
+    quantile = scenario.config.solver.staffing_quantile
     problems = [
         Problem(file="forecast", field=col, found="missing", allowed="a forecast column")
         for col in ("slot_start", "queue", quantile)
@@ -629,7 +629,7 @@ def staffing(scenario: Any, forecast: pd.DataFrame) -> pd.DataFrame:
     if problems:
         raise InputError(problems)
     interval = scenario.slot_minutes * 60.0
-    queues = {q.id: q for q in scenario.queues}
+    queues = {q.id: q for q in scenario.config.queues}
     fc = forecast[["slot_start", "queue", quantile]].rename(columns={quantile: "arrivals"})
     fc = fc.sort_values(["slot_start", "queue"], kind="stable").reset_index(drop=True)
     arr = fc["arrivals"].to_numpy(dtype=float)

@@ -17,7 +17,7 @@ def flat_forecast(sc: Scenario, per_hour: dict[str, list[float]], spread: float 
     """A forecast given by hand: inquiries per hour of day per queue; p80/p90 widen by `spread`."""
     rows = []
     for t in sc.slots:
-        for q in sc.queues:
+        for q in sc.config.queues:
             v = per_hour[q.id][t.hour] * sc.slot_minutes / 60
             rows.append({"slot_start": t, "queue": q.id, "p50": v, "p80": v * (1 + (spread - 1) / 2), "p90": v * spread})
     return pd.DataFrame(rows)

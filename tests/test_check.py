@@ -442,7 +442,7 @@ def _fake_staffing(monkeypatch):
     import scheduler.staffing as st
 
     def staffing(scenario, forecast):
-        q = scenario.solver.staffing_quantile
+        q = scenario.config.solver.staffing_quantile
         out = forecast[["slot_start", "queue"]].copy()
         out["arrivals"] = forecast[q].astype(float)
         out["required"] = np.ceil(out["arrivals"] / 10).astype(int)

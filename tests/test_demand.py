@@ -113,7 +113,7 @@ def test_promotion_days_are_wider_than_normal_days(synthetic):
 def test_all_builtins_forecast_every_slot(double11, small_shop, weekly):
     for sc in (double11, small_shop, weekly):
         fc = forecast(sc)
-        assert len(fc) == sc.n_slots * len(sc.queues)
+        assert len(fc) == sc.n_slots * len(sc.config.queues)
         assert not fc[["p50", "p80", "p90"]].isna().any().any()
         assert ((fc.p50 <= fc.p80) & (fc.p80 <= fc.p90) & (fc.p50 >= 0)).all()
         assert fc.groupby(["slot_start", "queue"]).size().max() == 1

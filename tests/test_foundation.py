@@ -20,13 +20,13 @@ def test_builtin_scenarios_validate(cli, name):
 
 def test_double11_shape(double11):
     assert double11.n_slots == 72
-    assert [q.id for q in double11.queues] == ["presale", "aftersale"]
+    assert [q.id for q in double11.config.queues] == ["presale", "aftersale"]
     contracts = [a.contract for a in double11.agents]
     assert contracts.count("full_time") == 80 and contracts.count("part_time") == 120
     # at least 8 normal weeks plus last year's event window in the history
     days = double11.history.slot_start.dt.normalize().nunique()
     assert days >= 8 * 7 + 7
-    ev = double11.past_events[0]
+    ev = double11.config.past_events[0]
     assert (double11.history.slot_start >= ev.start).any() and (double11.history.slot_start < ev.start).any()
 
 

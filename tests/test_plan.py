@@ -30,7 +30,7 @@ def test_builtin_plans_and_passes_the_checker(name, request, tmp_path):
     assert 0 <= summary["gap"] <= 1
     # every slot and queue appears once in coverage.csv; times carry their offset
     cov = pd.read_csv(out / "coverage.csv")
-    assert len(cov) == sc.n_slots * len(sc.queues)
+    assert len(cov) == sc.n_slots * len(sc.config.queues)
     assert cov.slot_start.str.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$").all()
 
 

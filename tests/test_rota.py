@@ -22,7 +22,7 @@ def flat_forecast(sc, per_hour: dict[str, list[float]]) -> pd.DataFrame:
     """A forecast given by hand: inquiries per hour of day, per queue."""
     rows = []
     for t in sc.slots:
-        for q in sc.queues:
+        for q in sc.config.queues:
             v = per_hour[q.id][t.hour] * sc.slot_minutes / 60
             rows.append({"slot_start": t, "queue": q.id, "p50": v, "p80": v, "p90": v})
     return pd.DataFrame(rows)

@@ -422,8 +422,7 @@ def _scenario(queues, slot_minutes=30, quantile="p80"):
     by_id = {q.id: q for q in queues}
     return SimpleNamespace(
         slot_minutes=slot_minutes,
-        queues=queues,
-        solver=SimpleNamespace(staffing_quantile=quantile),
+        config=SimpleNamespace(queues=queues, solver=SimpleNamespace(staffing_quantile=quantile)),
         queue=by_id.__getitem__,
     )
 

@@ -20,7 +20,7 @@ import pandas as pd
 from scheduler.report.labels import t
 
 if TYPE_CHECKING:
-    from scheduler.pipeline import Plan
+    from scheduler.results import Plan
     from scheduler.scenario import Queue, Scenario
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -108,7 +108,7 @@ def queue_label(q: Queue, lang: str) -> str:
 
 def queue_colours(scenario: Scenario) -> dict[str, str]:
     """One colour per queue (same in Excel, charts and HTML), grey for breaks."""
-    out = {q.id: PALETTE[i % len(PALETTE)] for i, q in enumerate(scenario.queues)}
+    out = {q.id: PALETTE[i % len(PALETTE)] for i, q in enumerate(scenario.config.queues)}
     out["break"] = BREAK_COLOUR
     return out
 
@@ -163,11 +163,11 @@ def coverage_png(plan: Plan, lang: str) -> tuple[bytes, ChartLang]:
     start = pd.Timestamp(sc.config.horizon.start).tz_convert(tz)
     end = pd.Timestamp(sc.config.horizon.end).tz_convert(tz)
     with matplotlib.rc_context(_rc(cl)):
-        n = len(sc.queues)
+        n = len(sc.config.queues)
         width = min(24.0, max(10.0, sc.n_slots * 0.16))
         fig, axes = plt.subplots(n, 1, figsize=(width, 3.2 * n + 0.8), sharex=True, squeeze=False)
         handles: dict = {}
-        for ax, q in zip(axes[:, 0], sc.queues, strict=True):
+        for ax, q in zip(axes[:, 0], sc.config.queues, strict=True):
             cov = plan.coverage[plan.coverage.queue == q.id].sort_values("slot_start")
             fc = plan.forecast[plan.forecast.queue == q.id].sort_values("slot_start")
             x_cov = np.append(_local_naive(cov.slot_start, tz), (cov.slot_start.iloc[-1] + step).tz_convert(tz).tz_localize(None)) if len(cov) else []
@@ -265,7 +265,7 @@ def gantt_png(plan: Plan, lang: str) -> tuple[bytes, ChartLang]:
         _time_axis(ax, start, end)
         ax.xaxis.set_tick_params(labeltop=True, top=True)
         ax.grid(axis="x", alpha=0.3)
-        handles = [Patch(facecolor=colours[q.id], label=queue_label(q, L)) for q in sc.queues]
+        handles = [Patch(facecolor=colours[q.id], label=queue_label(q, L)) for q in sc.config.queues]
         handles.append(Patch(facecolor=BREAK_COLOUR, hatch="//", label=t("break", L)))
         handles.append(Patch(facecolor="white", edgecolor="white", label="★ " + t("core_mark", L)))
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02 - 0.5 / (row_h * n + 1.8)),

@@ -22,7 +22,7 @@ from scheduler.report.charts import queue_colours, queue_label
 from scheduler.report.labels import column_label, t
 
 if TYPE_CHECKING:
-    from scheduler.pipeline import Plan
+    from scheduler.results import Plan
 
 KEY_ROW = 4  # hidden row with machine keys
 FIRST_AGENT_ROW = 5
@@ -77,7 +77,7 @@ def _grid(wb: Workbook, plan: Plan, lang: str) -> None:
     col = FIRST_SLOT_COL
     ws.cell(1, col, t("legend", lang) + ":").font = Font(bold=True)
     col += 2
-    for q in sc.queues:
+    for q in sc.config.queues:
         c = ws.cell(1, col, f"{q.id} = {queue_label(q, lang)}")
         c.fill = fills[q.id]
         col += 4
@@ -130,7 +130,7 @@ def _grid(wb: Workbook, plan: Plan, lang: str) -> None:
     ws.column_dimensions["B"].width = 10
     ws.column_dimensions["C"].width = 10
     ws.column_dimensions["D"].width = 5
-    width = max(5.0, max((len(q.id) for q in sc.queues), default=5) * 0.9 + 1)
+    width = max(5.0, max((len(q.id) for q in sc.config.queues), default=5) * 0.9 + 1)
     for k in range(len(slots)):
         ws.column_dimensions[get_column_letter(FIRST_SLOT_COL + k)].width = width
     _print_setup(ws, "2:3", "A:B")

@@ -7,6 +7,7 @@ complete is the folder swapped into place, so the target is either as it was or 
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import math
 import os
@@ -14,14 +15,15 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
+from scheduler.demand import forecast, sizing
 from scheduler.errors import InputError, Problem
-
-if TYPE_CHECKING:
-    from scheduler.pipeline import Plan
+from scheduler.replan import ABSENT_REASON
+from scheduler.results import Plan
+from scheduler.scenario import Scenario
 
 
 def _iso(v: Any) -> Any:
@@ -113,6 +115,14 @@ def copy_scenario(scenario_folder: Path, dest: Path) -> None:
             shutil.copyfile(p, dest / p.name)
 
 
+def write_forecast(scenario: Scenario, out_dir: Path) -> pd.DataFrame:
+    """forecast.csv and sizing.json into `out_dir` (which must exist)."""
+    fc = forecast(scenario)
+    write_csv(fc, Path(out_dir) / "forecast.csv")
+    write_json(sizing(scenario, fc), Path(out_dir) / "sizing.json")
+    return fc
+
+
 def write_plan_files(plan: Plan, folder: Path) -> None:
     """The files of the output contract into `folder` (which must exist)."""
     sc = plan.scenario
@@ -135,3 +145,25 @@ def write_plan(plan: Plan, out: Path, extra_writers: list | None = None) -> Path
         for w in extra_writers or []:
             w(plan, tmp)
     return Path(out)
+
+
+def replan_writers() -> list:
+    """Writers for a replan folder beyond the plan contract: imbalance.csv, and the absent agents'
+    time off in the scenario copy (so the checker and a later replan know they are off)."""
+    def imbalance(plan: Plan, folder: Path) -> None:
+        write_csv(plan.imbalance, folder / "imbalance.csv")
+
+    def time_off(plan: Plan, folder: Path) -> None:
+        sc = plan.scenario
+        name = sc.config.files.time_off
+        rows = [o for o in sc.time_off if o.reason == ABSENT_REASON]
+        if not rows or name is None:
+            return
+        path = folder / "scenario" / name
+        with path.open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["agent_id", "start", "end", "reason"])
+            for o in sc.time_off:
+                w.writerow([o.agent_id, o.start.isoformat(), o.end.isoformat(), o.reason])
+
+    return [imbalance, time_off]

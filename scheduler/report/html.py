@@ -21,7 +21,7 @@ from scheduler.report.charts import ChartLang, queue_colours, queue_label
 from scheduler.report.labels import column_label, t
 
 if TYPE_CHECKING:
-    from scheduler.pipeline import Plan
+    from scheduler.results import Plan
 
 MAX_TABLE_ROWS = 1000
 
@@ -138,7 +138,7 @@ def _queue_totals(plan: Plan, lang: str) -> pd.DataFrame:
     sc = plan.scenario
     slot_h = sc.slot_minutes / 60
     rows = []
-    for q in sc.queues:
+    for q in sc.config.queues:
         c = plan.coverage[plan.coverage.queue == q.id]
         rows.append({
             "queue": queue_label(q, lang),
@@ -194,7 +194,7 @@ def render_report(plan: Plan, lang: str, *, coverage_png: bytes, gantt_png: byte
     parts.append(_table(_queue_totals(plan, L), L))
     # gantt
     colours = queue_colours(sc)
-    legend = " ".join(f'<span class="sw" style="background:{colours[q.id]}"></span>{_e(queue_label(q, L))}' for q in sc.queues)
+    legend = " ".join(f'<span class="sw" style="background:{colours[q.id]}"></span>{_e(queue_label(q, L))}' for q in sc.config.queues)
     legend += f' <span class="sw" style="background:{colours["break"]}"></span>{_e(t("break", L))} · ★ {_e(t("core_mark", L))}'
     parts.append(f"<h2>{_e(t('gantt', L))}</h2><p>{legend}</p>{_img(gantt_png, t('gantt', L))}")
     # handover

@@ -23,7 +23,7 @@ from scheduler.report.html import render_report, write_report_html
 from scheduler.report.labels import LANGS, t
 
 if TYPE_CHECKING:
-    from scheduler.pipeline import Plan
+    from scheduler.results import Plan
 
 Writer = Callable[["Plan", Path], None]
 
@@ -53,7 +53,7 @@ def per_agent_table(plan: Plan) -> pd.DataFrame:
             "overtime_hours": float(mine.overtime_hours.sum()) if "overtime_hours" in mine else 0.0,
             "night_hours": float(night_h.get(a.agent_id, 0.0)),
         }
-        for q in sc.queues:
+        for q in sc.config.queues:
             row[f"{q.id}_hours"] = float(per_queue.at[a.agent_id, q.id]) if (a.agent_id in per_queue.index and q.id in per_queue.columns) else 0.0
         row["wage_yuan"] = float(mine.wage_yuan.sum()) if "wage_yuan" in mine else 0.0
         rows.append(row)

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from scheduler.rota.options import ShiftOption, n_days
+from scheduler.rota.options import ShiftOption
+from scheduler.rules import name
 from scheduler.scenario import Agent, Scenario
+from scheduler.scenario.views import n_days, night_mask, slot_phases
 
 
 @dataclass
@@ -105,8 +107,8 @@ def build(
                   outside_staff=dict(outside_staff or {}))
     variables(m)
     rule_one_shift_per_day(m)
-    rule_rest_between_shifts(m)
-    rule_overtime_per_month(m)
+    rule_rest(m)
+    rule_overtime(m)
     rule_weekly_hours(m)
     rule_average_daily_hours(m)
     rule_consecutive_days(m)
@@ -181,7 +183,7 @@ def rule_one_shift_per_day(m: RotaModel) -> None:
                 m.model.add(sum(xs) <= u.size)
 
 
-def rule_rest_between_shifts(m: RotaModel) -> None:
+def rule_rest(m: RotaModel) -> None:
     """Minimum rest between the end of one shift and the start of the next (and no overlap).
 
     Stated once per possible start slot t, cumulatively: the agents starting their day's shift
@@ -210,7 +212,7 @@ def rule_rest_between_shifts(m: RotaModel) -> None:
                 early = [x for o, x in opts if o.day == day and o.start <= t]
                 m.add(
                     sum(early) + sum(clash) <= u.size,
-                    f"rest: {u.agent.agent_id} needs {c.min_rest_hours:g} h between shifts",
+                    f"{name('rest')}: {u.agent.agent_id} needs {c.min_rest_hours:g} h between shifts",
                 )
 
 
@@ -223,7 +225,7 @@ def _latest_before(reach: dict[int, int]) -> dict[int, int]:
     return out
 
 
-def rule_overtime_per_month(m: RotaModel) -> None:
+def rule_overtime(m: RotaModel) -> None:
     """Overtime at most `max_overtime_hours_per_month` (Labour Law art. 41: 36 h/month)."""
     for u_idx, u in enumerate(m.units):
         c = m.scenario.contract(u.agent.contract)
@@ -232,7 +234,7 @@ def rule_overtime_per_month(m: RotaModel) -> None:
         if terms and sum(v for v, _ in terms) * (1 if u.size == 1 else u.size) > cap:
             m.add(
                 sum(v * x for v, x in terms) <= cap,
-                f"overtime: {u.agent.agent_id} at most {c.max_overtime_hours_per_month:g} h overtime a month",
+                f"{name('overtime')}: {u.agent.agent_id} at most {c.max_overtime_hours_per_month:g} h overtime a month",
             )
 
 
@@ -248,7 +250,7 @@ def rule_weekly_hours(m: RotaModel) -> None:
             if _max_sum_per_day(m, u_idx, terms) > cap:
                 m.add(
                     sum(v * x for v, x in terms) <= cap,
-                    f"weekly hours: {u.agent.agent_id} at most {c.max_hours_per_week:g} h in week {b + 1}",
+                    f"{name('weekly_hours')}: {u.agent.agent_id} at most {c.max_hours_per_week:g} h in week {b + 1}",
                 )
 
 
@@ -274,7 +276,7 @@ def rule_average_daily_hours(m: RotaModel) -> None:
         if terms and _max_sum_per_day(m, u_idx, terms) > cap:
             m.add(
                 sum(v * x for v, x in terms) <= cap,
-                f"average daily hours: {u.agent.agent_id} at most {c.avg_max_hours_per_day:g} h a day on average",
+                f"{name('average_daily_hours')}: {u.agent.agent_id} at most {c.avg_max_hours_per_day:g} h a day on average",
             )
 
 
@@ -292,11 +294,11 @@ def rule_consecutive_days(m: RotaModel) -> None:
             if window:
                 m.add(
                     sum(window) <= k * u.size,
-                    f"consecutive days: {u.agent.agent_id} at most {k} days in a row",
+                    f"{name('consecutive_days')}: {u.agent.agent_id} at most {k} days in a row",
                 )
 
 
-def _require(m: RotaModel, relation, desc: str) -> None:
+def require(m: RotaModel, relation, desc: str) -> None:
     """Add a linear relation that may have collapsed to a constant (nobody can work the slot)."""
     if isinstance(relation, bool | np.bool_):
         if not relation:
@@ -315,13 +317,13 @@ def rule_midnight_core(m: RotaModel) -> None:
     for w in m.scenario.config.promotion.midnight_core:
         ks = [t for t in m.scenario.window_slots(w.start, w.end) if t >= m.from_slot]
         share = int(round(w.min_core_share * 1000))
-        desc = f"midnight core {m.slots_label(ks)}: at least {w.min_core_share:.0%} core agents and {w.min_core_agents} core agents on duty"
+        desc = f"{name('midnight_core')} {m.slots_label(ks)}: at least {w.min_core_share:.0%} core agents and {w.min_core_agents} core agents on duty"
         for t in ks:
             core = _working_total(m, t, lambda u: u.agent.core)
             allw = _working_total(m, t)
-            _require(m, 1000 * core - share * allw >= 0, desc)
+            require(m, 1000 * core - share * allw >= 0, desc)
             if w.min_core_agents:
-                _require(m, core >= w.min_core_agents, desc)
+                require(m, core >= w.min_core_agents, desc)
 
 
 def rule_evening_all_hands(m: RotaModel) -> None:
@@ -340,14 +342,14 @@ def rule_evening_all_hands(m: RotaModel) -> None:
             if not need:
                 continue
             desc = (
-                f"evening all-hands {m.slots_label(ks)} needs {a.agent_id}"
+                f"{name('evening_all_hands')} {m.slots_label(ks)} needs {a.agent_id}"
                 + (f" (and {u.size - 1} like them)" if u.size > 1 else "")
                 + f" on duty {m.slots_label(need)}"
             )
             for t in need:
                 work = m.work[u_idx].get(t)
                 if work is None:
-                    _require(m, False, desc + ", but none of their allowed shifts covers it")
+                    require(m, False, desc + ", but none of their allowed shifts covers it")
                 else:
                     m.add(work == u.size, desc)
 
@@ -357,11 +359,11 @@ def rule_morning_part_time(m: RotaModel) -> None:
     for w in m.scenario.config.promotion.morning_part_time:
         ks = [t for t in m.scenario.window_slots(w.start, w.end) if t >= m.from_slot]
         share = int(round(w.min_part_time_share * 1000))
-        desc = f"morning part-time {m.slots_label(ks)}: at least {w.min_part_time_share:.0%} part-timers on duty"
+        desc = f"{name('morning_part_time')} {m.slots_label(ks)}: at least {w.min_part_time_share:.0%} part-timers on duty"
         for t in ks:
             pt = _working_total(m, t, lambda u: m.scenario.contract(u.agent.contract).kind == "part_time")
             allw = _working_total(m, t)
-            _require(m, 1000 * pt - share * allw >= 0, desc)
+            require(m, 1000 * pt - share * allw >= 0, desc)
 
 
 def rule_ratio_bounds(m: RotaModel) -> None:
@@ -374,8 +376,9 @@ def rule_ratio_bounds(m: RotaModel) -> None:
     sc = m.scenario
     presale = {q.id for q in sc.config.queues if q.kind == "presale"}
     every = {q.id for q in sc.config.queues}
+    phases = slot_phases(sc)
     for phase, rb in sc.config.ratio_bounds.items():
-        ks = [t for t in range(sc.n_slots) if sc.phase_of_slot(t) == phase]
+        ks = [int(t) for t in np.flatnonzero(phases == phase)]
         pre_vars, pre_coefs = _agent_slots(m, set(ks), presale)
         all_vars, all_coefs = _agent_slots(m, set(ks), every)
         pre_out = sum(m.outside_staff.get((t, q), 0) for t in ks for q in presale)
@@ -383,7 +386,7 @@ def rule_ratio_bounds(m: RotaModel) -> None:
         if not all_vars:
             continue
         lo, hi = int(round(rb.min_presale_share * 1000)), int(round(rb.max_presale_share * 1000))
-        desc = f"ratio bounds ({phase}): pre-sale share of agent-hours between {rb.min_presale_share:.0%} and {rb.max_presale_share:.0%}"
+        desc = f"{name('ratio_bounds')} ({phase}): pre-sale share of agent-hours between {rb.min_presale_share:.0%} and {rb.max_presale_share:.0%}"
         pre_sum = cp_model.LinearExpr.weighted_sum(pre_vars, pre_coefs) + pre_out
         all_sum = cp_model.LinearExpr.weighted_sum(all_vars, all_coefs) + all_out
         if lo > 0:
@@ -493,7 +496,7 @@ def cost_fairness(m: RotaModel) -> None:
     for u_idx, u in enumerate(m.units):
         if not u.agent.standby:
             groups[u.agent.contract].append(u_idx)
-    night = [sc.is_night_slot(t) for t in range(sc.n_slots)]
+    night = night_mask(sc)
     slot = sc.slot_minutes
     for cid, idxs in groups.items():
         if len(idxs) < 2:

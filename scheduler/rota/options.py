@@ -1,5 +1,8 @@
 """Shift options: every legal (start, span, break position, queue) an agent could work.
 
+The calendar days and a shift's wage are the scenario's views (scheduler/scenario/views.py),
+shared with the checker; they are re-exported here for the callers that import them from rota.
+
 Rules that concern one shift alone (allowed starts and spans, the meal break's place, daily
 overtime, availability, skills) are kept by generating only the options that obey them, so the
 model never has to state them as constraints.
@@ -12,7 +15,10 @@ from datetime import timedelta
 
 import numpy as np
 
-from scheduler.scenario import Agent, Contract, Scenario
+from scheduler.scenario import Agent, Scenario
+from scheduler.scenario.views import day_of_slot, n_days, shift_wage_fen
+
+__all__ = ["AgentOptions", "ShiftOption", "agent_options", "all_options", "day_of_slot", "n_days", "shift_wage_fen", "slot_time"]
 
 
 @dataclass(frozen=True)
@@ -45,28 +51,6 @@ class AgentOptions:
     index: int
     options: list[ShiftOption] = field(default_factory=list)
     available: np.ndarray | None = None
-
-
-def day_of_slot(scenario: Scenario, k: int) -> int:
-    """Local calendar day index (0 = the horizon's first day) of slot k."""
-    first = scenario.slots[0].normalize()
-    return int((scenario.slots[k].normalize() - first).days)
-
-
-def n_days(scenario: Scenario) -> int:
-    return day_of_slot(scenario, scenario.n_slots - 1) + 1
-
-
-def shift_wage_fen(scenario: Scenario, agent: Agent, contract: Contract, start: int, paid_min: int, ot_min: int) -> int:
-    """Wage of one shift in fen (RULES.md: regular + overtime x multiplier; holidays x holiday multiplier)."""
-    wage = scenario.wage(agent)
-    if scenario.slots[start].date() in set(scenario.config.holidays):
-        yuan = wage * paid_min / 60 * contract.holiday_multiplier
-    else:
-        yuan = wage * ((paid_min - ot_min) / 60 + ot_min / 60 * contract.overtime_multiplier)
-    if agent.standby:
-        yuan += contract.call_in_fee_yuan
-    return int(round(yuan * 100))
 
 
 def agent_options(scenario: Scenario, agent: Agent, index: int) -> AgentOptions:

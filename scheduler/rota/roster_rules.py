@@ -21,7 +21,7 @@ from datetime import time
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from scheduler.rota.model import RotaModel, _require, objective
+from scheduler.rota.model import RotaModel, objective, require
 from scheduler.rota.options import n_days
 
 
@@ -179,7 +179,7 @@ def _forbid_short_runs(m: RotaModel, lits: list, minimum: int, desc: str) -> Non
             outer_vars = [v for v in outer if not isinstance(v, int)]
             inner_vars = [v for v in inner if not isinstance(v, int)]
             if not outer_vars and not inner_vars:
-                _require(m, False, desc)
+                require(m, False, desc)
                 continue
             # outer true, or some inner false:  sum(outer) + sum(1 - inner) >= 1
             m.add(sum(outer_vars) - sum(inner_vars) >= 1 - len(inner_vars), desc)

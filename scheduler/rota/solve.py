@@ -13,34 +13,19 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
 from scheduler.errors import InfeasibleError
+from scheduler.results import RotaResult
 from scheduler.rota.model import Demand, RotaModel, Unit, build, class_key
 from scheduler.rota.options import AgentOptions, ShiftOption, agent_options, n_days, slot_time
 from scheduler.scenario import Scenario
 
 Progress = Callable[[str, float, float, float], None]
 """on_progress(stage, best objective in yuan, bound in yuan, seconds)."""
-
-
-@dataclass
-class RotaResult:
-    """A solved rota with its honest quality figures."""
-
-    status: str  # OPTIMAL, FEASIBLE (time limit or interrupted)
-    objective: float  # yuan, as the model priced it
-    lower_bound: float  # yuan, proven
-    gap: float
-    solve_seconds: float
-    shifts: pd.DataFrame
-    assignments: pd.DataFrame
-    stats: dict = field(default_factory=dict)
-    interrupted: bool = False
 
 
 class StopToken:
@@ -93,7 +78,7 @@ def _options(scenario: Scenario) -> list[AgentOptions]:
     return out
 
 
-def _solver(time_limit: float, seed: int, workers: int, gap: float = 0.0, presolve: bool = True) -> cp_model.CpSolver:
+def make_solver(time_limit: float, seed: int, workers: int, gap: float = 0.0, presolve: bool = True) -> cp_model.CpSolver:
     """A CP-SAT solver. `presolve=False` for the rota models: their presolve spends seconds on
     symmetry and dual reductions that find little, and with it off the LP bound comes as fast
     (benchmarks/RESULTS.md); the fix-the-hint completion keeps it, as fixing happens there."""
@@ -328,7 +313,7 @@ def _hint_from_aggregate(
                                 m.model.add_hint(m.queue_vars[(i, t, q2)], 1 if q2 == q else 0)
 
 
-class _Values:
+class SolutionValues:
     """A finished solution read like a solver (value, boolean_value, objective, bound)."""
 
     def __init__(self, values: list[int], objective: float):
@@ -379,7 +364,7 @@ def _complete_hint(m: RotaModel, seed: int, workers: int, time_limit: float) -> 
     return _Values(values, s.objective_value)
 
 
-def _use_hint(m: RotaModel, values: list[int]) -> None:
+def hint_all(m: RotaModel, values: list[int]) -> None:
     """Hint a complete solution: CP-SAT takes it as its first rota."""
     m.model.clear_hints()
     for i, v in enumerate(values):
@@ -481,3 +466,7 @@ def options_of(scenario: Scenario) -> list[AgentOptions]:
 
 
 __all__ = ["RotaResult", "StopToken", "solve_rota", "diagnose", "options_of", "np"]
+
+
+# the names these helpers had while private, for the code still calling them so
+_solver, _Values, _use_hint = make_solver, SolutionValues, hint_all
