@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from scheduler import rules
+from scheduler.cells import unneutralise_frame
 from scheduler.errors import InputError, Problem
 from scheduler.scenario import Scenario, load_scenario, parse_timestamp, read_text
 
@@ -1200,6 +1201,7 @@ def _read_csv(path: Path, problems: list[Problem]) -> pd.DataFrame | None:
     if len(problems) > n0:
         return None
     df = pd.DataFrame(data, columns=header, dtype=object) if data else pd.DataFrame(columns=header, dtype=object)
+    df = unneutralise_frame(df)  # text as typed, without the quote that kept it from running in Excel
     df[_ROW] = np.array(rows, dtype=np.int64)
     return df
 

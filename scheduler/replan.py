@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from scheduler.cells import unneutralise_frame
 from scheduler.errors import InfeasibleError, InputError, Problem
 from scheduler.pipeline import coverage_table, priced_demand, summarise
 from scheduler.results import Plan, RotaResult
@@ -59,6 +60,7 @@ def read_plan_csv(path: Path, sc: Scenario, columns: list[str], times: list[str]
         df = pd.read_csv(io.StringIO(text), dtype={c: str for c in ("agent_id", "queue", "activity")})
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise InputError([Problem(path.name, "(CSV syntax)", str(exc).splitlines()[0], "a CSV as `scheduler plan` writes it")]) from None
+    df = unneutralise_frame(df)  # text as typed, without the quote that kept it from running in Excel
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise InputError([Problem(path.name, ", ".join(missing), "column missing", f"columns {columns}", 1)])

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "scheduler"
 
 LAYERS: list[set[str]] = [
-    {"errors", "rules", "version", "synth"},
+    {"errors", "rules", "version", "synth", "cells"},
     {"scenario"},
     {"results"},
     {"demand", "staffing"},

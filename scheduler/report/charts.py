@@ -115,7 +115,9 @@ def queue_colours(scenario: Scenario) -> dict[str, str]:
 
 def _rc(cl: ChartLang) -> dict:
     fams = ([cl.font] if cl.font and cl.drawn == "zh" else []) + ["DejaVu Sans"]
-    return {"font.family": fams, "axes.unicode_minus": False, "figure.dpi": 110}
+    # text.parse_math off: names and titles come from input, and '$...$' must be drawn as typed,
+    # not parsed as mathtext (which also fails on bad TeX); scheduler.cells states the policy
+    return {"font.family": fams, "axes.unicode_minus": False, "figure.dpi": 110, "text.parse_math": False}
 
 
 def _local_naive(s: pd.Series | pd.DatetimeIndex, tz) -> np.ndarray:

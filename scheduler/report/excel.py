@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from scheduler.cells import xlsx_text
 from scheduler.report.charts import queue_colours, queue_label
 from scheduler.report.labels import column_label, t
 
@@ -29,6 +30,18 @@ FIRST_AGENT_ROW = 5
 FIXED_COLUMNS = ["agent_id", "agent_name", "contract", "core"]
 FIRST_SLOT_COL = len(FIXED_COLUMNS) + 1
 THIN = Side(style="thin", color="DDDDDD")
+
+
+def _put(ws, row: int, column: int, value: object = None):
+    """The cell at (row, column); text in it stays text whatever it begins with (scheduler.cells):
+    openpyxl would make '=...' a live formula and '#N/A' an error value."""
+    if isinstance(value, str):
+        value = xlsx_text(value)
+    cell = ws.cell(row, column, value)
+    if isinstance(value, str) and cell.data_type != "s":
+        cell.data_type = "s"
+        cell.quotePrefix = True  # Excel keeps it text when the cell is edited
+    return cell
 
 
 def _fill(hex_colour: str) -> PatternFill:
@@ -73,34 +86,34 @@ def _grid(wb: Workbook, plan: Plan, lang: str) -> None:
     fills = {k: _fill(_light(v)) for k, v in colours.items()}
     slots = list(sc.slots)
     # row 1: title and legend
-    ws.cell(1, 1, f"{t('rota', lang)} — {sc.config.name}").font = Font(bold=True, size=13)
+    _put(ws, 1, 1, f"{t('rota', lang)} — {sc.config.name}").font = Font(bold=True, size=13)
     col = FIRST_SLOT_COL
-    ws.cell(1, col, t("legend", lang) + ":").font = Font(bold=True)
+    _put(ws, 1, col, t("legend", lang) + ":").font = Font(bold=True)
     col += 2
     for q in sc.config.queues:
-        c = ws.cell(1, col, f"{q.id} = {queue_label(q, lang)}")
+        c = _put(ws, 1, col, f"{q.id} = {queue_label(q, lang)}")
         c.fill = fills[q.id]
         col += 4
-    c = ws.cell(1, col, f"break = {t('break', lang)}")
+    c = _put(ws, 1, col, f"break = {t('break', lang)}")
     c.fill = fills["break"]
-    ws.cell(1, col + 4, "★ = " + t("core_mark", lang))
+    _put(ws, 1, col + 4, "★ = " + t("core_mark", lang))
     # row 2: dates (merged per day), row 3: times, row 4 (hidden): keys
     heads = [t(k, lang) for k in FIXED_COLUMNS]
     for j, h in enumerate(heads, start=1):
-        ws.cell(3, j, h).font = Font(bold=True)
-        ws.cell(KEY_ROW, j, FIXED_COLUMNS[j - 1])
+        _put(ws, 3, j, h).font = Font(bold=True)
+        _put(ws, KEY_ROW, j, FIXED_COLUMNS[j - 1])
     day_start = None
     for k, s in enumerate(slots):
         j = FIRST_SLOT_COL + k
         local = s.tz_convert(tz)
-        ws.cell(3, j, local.strftime("%H:%M")).alignment = Alignment(text_rotation=90, horizontal="center")
-        ws.cell(KEY_ROW, j, s.isoformat())
+        _put(ws, 3, j, local.strftime("%H:%M")).alignment = Alignment(text_rotation=90, horizontal="center")
+        _put(ws, KEY_ROW, j, s.isoformat())
         day = local.date()
         if day_start is None or day != day_start[0]:
             if day_start is not None and j - 1 > day_start[1]:
                 ws.merge_cells(start_row=2, start_column=day_start[1], end_row=2, end_column=j - 1)
             day_start = (day, j)
-            ws.cell(2, j, local.strftime("%Y-%m-%d %a")).font = Font(bold=True)
+            _put(ws, 2, j, local.strftime("%Y-%m-%d %a")).font = Font(bold=True)
     if day_start is not None and FIRST_SLOT_COL + len(slots) - 1 > day_start[1]:
         ws.merge_cells(start_row=2, start_column=day_start[1], end_row=2, end_column=FIRST_SLOT_COL + len(slots) - 1)
     ws.row_dimensions[KEY_ROW].hidden = True
@@ -111,21 +124,21 @@ def _grid(wb: Workbook, plan: Plan, lang: str) -> None:
     bold = Font(bold=True)
     for i, a in enumerate(sc.agents):
         r = FIRST_AGENT_ROW + i
-        ws.cell(r, 1, a.agent_id).font = bold if a.core else Font()
-        ws.cell(r, 2, a.name)
-        ws.cell(r, 3, _contract_label(sc.contract(a.contract).kind, lang) + (f" ({t('standby', lang, both=False)})" if a.standby else ""))
-        ws.cell(r, 4, "★" if a.core else "")
+        _put(ws, r, 1, a.agent_id).font = bold if a.core else Font()
+        _put(ws, r, 2, a.name)
+        _put(ws, r, 3, _contract_label(sc.contract(a.contract).kind, lang) + (f" ({t('standby', lang, both=False)})" if a.standby else ""))
+        _put(ws, r, 4, "★" if a.core else "")
         g = by_agent.get(a.agent_id)
         if g is None:
             continue
         for s, act in zip(g.slot_start, g.activity, strict=True):
-            c = ws.cell(r, col_of[pd.Timestamp(s).isoformat()], act)
+            c = _put(ws, r, col_of[pd.Timestamp(s).isoformat()], act)
             c.fill = fills.get(act, _fill("DDDDDD"))
             c.alignment = Alignment(horizontal="center")
             c.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
             if act == "break":
                 c.font = Font(italic=True, color="555555")
-    ws.freeze_panes = ws.cell(FIRST_AGENT_ROW, FIRST_SLOT_COL)
+    ws.freeze_panes = _put(ws, FIRST_AGENT_ROW, FIRST_SLOT_COL)
     ws.column_dimensions["A"].width = 9
     ws.column_dimensions["B"].width = 10
     ws.column_dimensions["C"].width = 10
@@ -146,9 +159,9 @@ def _table(wb: Workbook, title: str, df: pd.DataFrame, lang: str, tz, formats: d
     ws = wb.create_sheet(sheet_title(title, lang))
     formats = formats or {}
     for j, c in enumerate(df.columns, start=1):
-        ws.cell(1, j, column_label(c, lang)).font = Font(bold=True)
-        ws.cell(1, j).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.cell(2, j, c)
+        _put(ws, 1, j, column_label(c, lang)).font = Font(bold=True)
+        _put(ws, 1, j).alignment = Alignment(wrap_text=True, vertical="top")
+        _put(ws, 2, j, c)
         ws.column_dimensions[get_column_letter(j)].width = 16 if c in ("slot_start", "time", "notes") else 12
     ws.row_dimensions[2].hidden = True
     for i, row in enumerate(df.itertuples(index=False), start=3):
@@ -159,7 +172,7 @@ def _table(wb: Workbook, title: str, df: pd.DataFrame, lang: str, tz, formats: d
                 v = None if math.isnan(v) else ("∞" if v > 0 else "-∞")
             elif isinstance(v, bool):
                 v = "★" if (c == "core" and v) else ("" if c == "core" else v)
-            cell = ws.cell(i, j, v)
+            cell = _put(ws, i, j, v)
             if isinstance(v, (int, float)) and not isinstance(v, bool) and c in formats:
                 cell.number_format = formats[c]
             elif c in ("slot_start", "time", "start", "end"):
@@ -176,20 +189,20 @@ def _summary_sheet(wb: Workbook, plan: Plan, lang: str, extra: list[tuple[str, s
     from scheduler.report.html import sizing_rows, summary_rows
 
     ws = wb.create_sheet(sheet_title("summary", lang))
-    ws.cell(1, 1, t("summary", lang)).font = Font(bold=True, size=13)
+    _put(ws, 1, 1, t("summary", lang)).font = Font(bold=True, size=13)
     r = 2
     for label, value in summary_rows(plan, lang) + extra:
-        ws.cell(r, 1, label)
-        ws.cell(r, 2, value)
+        _put(ws, r, 1, label)
+        _put(ws, r, 2, value)
         r += 1
     r += 1
-    ws.cell(r, 1, t("sizing", lang)).font = Font(bold=True, size=13)
+    _put(ws, r, 1, t("sizing", lang)).font = Font(bold=True, size=13)
     r += 1
     for label, value, source in sizing_rows(plan.sizing):
-        ws.cell(r, 1, label)
-        ws.cell(r, 2, value)
+        _put(ws, r, 1, label)
+        _put(ws, r, 2, value)
         if source:
-            ws.cell(r, 3, t("source_formula", lang)).font = Font(italic=True, color="AA0000")
+            _put(ws, r, 3, t("source_formula", lang)).font = Font(italic=True, color="AA0000")
         r += 1
     ws.column_dimensions["A"].width = 42
     ws.column_dimensions["B"].width = 60

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from scheduler.cells import neutralise_value
 from scheduler.demand import forecast, sizing
 from scheduler.errors import InputError, Problem
 from scheduler.replan import ABSENT_REASON
@@ -32,22 +33,36 @@ def _iso(v: Any) -> Any:
     return v
 
 
+def _is_text(col: pd.Series) -> bool:
+    return col.dtype == object or isinstance(col.dtype, pd.StringDtype)
+
+
 def frame_for_csv(df: pd.DataFrame) -> pd.DataFrame:
-    """Times as ISO 8601 with offset; floats rounded for people, not for precision games."""
+    """Times as ISO 8601 with offset; floats rounded for people, not for precision games; text that
+    Excel would run as a formula neutralised (scheduler.cells: the readers undo exactly that)."""
     out = df.copy()
     for c in out.columns:
         if isinstance(out[c].dtype, pd.DatetimeTZDtype):
             out[c] = out[c].map(lambda t: t.isoformat() if pd.notna(t) else "")
-        elif out[c].dtype == object:
-            out[c] = out[c].map(lambda v: _iso(v) if v is not None and not (isinstance(v, float) and math.isnan(v)) else "")
+        elif _is_text(out[c]):
+            out[c] = out[c].map(lambda v: neutralise_value(_iso(v)) if v is not None and v is not pd.NA
+                                and not (isinstance(v, float) and math.isnan(v)) else "")
         elif pd.api.types.is_float_dtype(out[c]):
             out[c] = out[c].round(6)
     return out
 
 
+def _has_carriage_return(df: pd.DataFrame) -> bool:
+    return any(isinstance(v, str) and "\r" in v for c in df.columns if _is_text(df[c]) for v in df[c])
+
+
 def write_csv(df: pd.DataFrame, path: Path) -> None:
+    """UTF-8, one line per row; text with a carriage return inside stays one cell: the csv writer
+    leaves such a cell bare when rows end in '\n', so then every cell is quoted."""
     tmp = path.with_name(f".{path.name}.tmp")
-    frame_for_csv(df).to_csv(tmp, index=False, lineterminator="\n")
+    out = frame_for_csv(df)
+    quoting = csv.QUOTE_ALL if _has_carriage_return(out) else csv.QUOTE_MINIMAL
+    out.to_csv(tmp, index=False, lineterminator="\n", quoting=quoting)
     os.replace(tmp, path)
 
 
