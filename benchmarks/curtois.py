@@ -48,12 +48,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ortools.sat.python import cp_model  # noqa: E402
-
 from scheduler.errors import InfeasibleError  # noqa: E402
 from scheduler.rota import Demand, solve_rota  # noqa: E402
 from scheduler.rota import roster_rules as rr  # noqa: E402
-from scheduler.rota.solve import extract  # noqa: E402
 from scheduler.scenario import (  # noqa: E402
     Agent,
     Contract,
@@ -72,9 +69,6 @@ RESULTS = ROOT / "benchmarks" / "results" / "curtois.md"
 DAY0 = datetime(2024, 1, 1, tzinfo=dt.UTC)  # a Monday: "All instances start on a Monday"
 QUEUE = "cover"
 FEN = 100  # the engine's money unit is 1/100; one penalty point = 100 "fen"
-LNS_START_SIZE = 60.0  # shift choices freed by the first neighbourhood
-LNS_STEP_SECONDS = 1.0  # time limit of one neighbourhood's re-solve
-LNS_QUICK_SECONDS = 0.15  # re-solves proven optimal faster than this make the next neighbourhood larger
 
 
 # --- the instance ---------------------------------------------------------------------------
@@ -285,136 +279,24 @@ def evaluate(inst: Instance, roster: dict[str, dict[int, str]]) -> tuple[int, li
     return penalty, bad
 
 
-class _Chosen:
-    """The rota's shift choices read like a solver, for the engine's `extract`."""
-
-    def __init__(self, values: dict[int, int]):
-        self.values = values
-
-    def boolean_value(self, x) -> bool:
-        return bool(self.values.get(x.index, 0))
-
-    def value(self, x) -> int:
-        return self.values.get(x.index, 0)
-
-
-def solve(inst: Instance, time_limit: float, workers: int = 2, seed: int = 0, first_share: float = 0.5) -> Outcome:
-    """Solve one instance with the product's engine, then improve it by re-solving parts of the
-    engine's own model (large neighbourhood search); re-score the roster independently.
-
-    Phase 1 is `solve_rota` with the roster rules added: the engine's model, CP-SAT, the first
-    share of the time (all of it when `first_share` is 1). Phase 2 keeps that model and, until
-    the time limit, frees a few employees (or a few weeks, or both), fixes every other shift
-    choice to the incumbent, and lets CP-SAT re-solve the rest starting from the incumbent; a
-    result no worse than the incumbent replaces it.
-    """
+def solve(inst: Instance, time_limit: float, workers: int = 2, seed: int = 0, engine: str = "auto") -> Outcome:
+    """Solve one instance with the product's engine (`solve_rota` with the day-roster rules: the
+    aggregate, column generation with the roster rules in its pricing, the integer master, the
+    per-agent CP-SAT search and the neighbourhood search); re-score the roster independently."""
     t0 = _time.perf_counter()
     eng = to_engine(inst, time_limit, workers, seed)
-    held: dict = {}
-
-    def extra(m):
-        held["model"] = m
-        rr.apply(m, eng.rules)
-
     try:
         res = solve_rota(
-            eng.scenario, eng.demand, time_limit=time_limit * first_share - (_time.perf_counter() - t0), seed=seed,
-            workers=workers, extra=extra,
+            eng.scenario, eng.demand, time_limit=time_limit - (_time.perf_counter() - t0), seed=seed,
+            workers=workers, roster=eng.rules, engine=engine, gap_limit=0.0,
         )
-    except InfeasibleError as exc:  # no roster within phase 1's time (or the rules clash)
+    except InfeasibleError as exc:  # no roster within the time (or the rules clash)
         why = "; ".join(exc.clashes)[:150]
         return Outcome(inst.name, f"NO ROSTER ({why})", math.nan, -1, [], math.nan, _time.perf_counter() - t0, {})
-    m = held["model"]
-    objective, status = res.objective, res.status
-    if status != "OPTIMAL" and first_share < 1:
-        choice = _choices_of(m, res.shifts, eng)
-        objective, choice = _improve(m, choice, objective, t0 + time_limit, workers, seed)
-        shifts, _ = extract(m, _Chosen(choice))
-    else:
-        shifts = res.shifts
-    roster = roster_of(shifts, eng)
+    roster = roster_of(res.shifts, eng)
     rescored, violations = evaluate(inst, roster)
-    bound = res.lower_bound
-    status = "OPTIMAL" if objective <= bound + 1e-9 else "FEASIBLE"
-    return Outcome(inst.name, status, objective, rescored, violations, bound, _time.perf_counter() - t0, roster)
-
-
-def _choices_of(m, shifts: pd.DataFrame, eng: EngineInputs) -> dict[int, int]:
-    """Variable index -> 0/1 of every shift choice, from a shifts table."""
-    sc = eng.scenario
-    chosen = {(r.agent_id, sc.slot_index(pd.Timestamp(r.start).to_pydatetime())) for r in shifts.itertuples(index=False)}
-    return {
-        x.index: int((u.agent.agent_id, o.start) in chosen)
-        for u, xs in zip(m.units, m.choice, strict=True)
-        for o, x in zip(u.options, xs, strict=True)
-    }
-
-
-def _improve(m, choice: dict[int, int], objective: float, deadline: float, workers: int, seed: int) -> tuple[float, dict[int, int]]:
-    """Large neighbourhood search over the engine's model: re-solve a few agents or days at a time.
-
-    A neighbourhood frees about `size` shift choices: whole horizons of random employees, every
-    employee over a window of days, or random employees over a longer window. Sub-problems solved
-    to optimality within the step's time grow the size; ones that run out of time shrink it.
-    """
-    rng = np.random.default_rng(seed)
-    cells: dict[tuple[int, int], list[int]] = defaultdict(list)  # (agent, day) -> variable indexes
-    for a, (u, xs) in enumerate(zip(m.units, m.choice, strict=True)):
-        for o, x in zip(u.options, xs, strict=True):
-            cells[(a, o.day)].append(x.index)
-    n_agents = len(m.units)
-    days = max((d for _, d in cells), default=0) + 1
-    per_day = max(1, len(choice) // max(1, days))
-    sizes, step = [LNS_START_SIZE] * 3, LNS_STEP_SECONDS  # one adaptive size per kind of neighbourhood
-    fixed = m.model.clone()
-    base_vars = fixed.proto.variables
-    for i, v in choice.items():
-        dom = base_vars[i].domain
-        dom[0] = dom[1] = v
-    it = 0
-    while (left := deadline - _time.perf_counter()) > 0.3:
-        it += 1
-        kind = int(rng.integers(3))
-        size = sizes[kind]
-        order = rng.permutation(n_agents)
-        if kind == 1:  # everyone over a window of days
-            w = int(np.clip(size // per_day, 2, days))
-            lo = int(rng.integers(0, days - w + 1))
-            picked, span = order, (lo, lo + w)
-        else:  # random employees over the whole horizon, or over a window twice as long
-            w = days if kind == 0 else int(np.clip(2 * size // per_day, 4, days))
-            lo = int(rng.integers(0, days - w + 1))
-            span, picked, count = (lo, lo + w), [], 0
-            for a in order:
-                picked.append(a)
-                count += sum(len(cells.get((a, d), ())) for d in range(lo, lo + w))
-                if count >= size:
-                    break
-        free = [i for a in picked for d in range(*span) for i in cells.get((a, d), ())]
-        sub = fixed.clone()  # every shift choice fixed to the incumbent; free the neighbourhood's
-        variables, hint = sub.proto.variables, sub.proto.solution_hint
-        for i in free:
-            dom = variables[i].domain
-            dom[0], dom[1] = 0, 1
-            hint.vars.append(i)
-            hint.values.append(choice[i])
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = min(left, step)
-        solver.parameters.num_workers = workers
-        solver.parameters.random_seed = seed + it
-        status = solver.solve(sub)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value / FEN <= objective + 1e-9:
-            objective = solver.objective_value / FEN
-            values = solver.response_proto.solution
-            for i in free:
-                choice[i] = int(values[i])
-                dom = base_vars[i].domain
-                dom[0] = dom[1] = choice[i]
-        if status == cp_model.OPTIMAL and solver.wall_time < LNS_QUICK_SECONDS:
-            sizes[kind] = min(size * 1.1, len(choice))
-        elif status != cp_model.OPTIMAL or solver.wall_time > 3 * LNS_QUICK_SECONDS:
-            sizes[kind] = max(20.0, size * 0.9)
-    return objective, choice
+    return Outcome(inst.name, res.status, res.objective, rescored, violations, res.lower_bound,
+                   _time.perf_counter() - t0, roster)
 
 
 # --- the benchmark run ----------------------------------------------------------------------
@@ -492,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         limit = args.small_limit if int(p.stem.removeprefix("Instance")) <= 12 else args.large_limit
         load0 = os.getloadavg()[0]
         try:
-            o = solve(inst, limit, args.workers, args.seed, first_share=0.5)
+            o = solve(inst, limit, args.workers, args.seed)
         except Exception as exc:  # noqa: BLE001 - one instance's failure is a row of the table, not the end of the run
             o = Outcome(inst.name, f"ERROR ({type(exc).__name__}: {str(exc)[:100]})", math.nan, -1, [], math.nan, math.nan, {})
         o.load = (load0, os.getloadavg()[0])

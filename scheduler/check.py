@@ -62,9 +62,11 @@ FIGURE_KEYS = (
     "shortfall_agent_hours",
     "fairness_cost",
     "preference_cost",
+    "queue_change_cost",
     "objective",
 )
-MONEY_KEYS = {"wage_cost", "call_in_cost", "lost_inquiry_value", "fairness_cost", "preference_cost", "objective"}
+MONEY_KEYS = {"wage_cost", "call_in_cost", "lost_inquiry_value", "fairness_cost", "preference_cost", "queue_change_cost",
+              "objective"}
 _EPS = 1e-9  # float slack when comparing shares and hours (rounding, not policy)
 _HOURS_TOL = 0.01  # stated hours (paid_hours, overtime_hours) may be rounded to 2 decimals
 _BREAK = -2
@@ -138,6 +140,7 @@ def format_report(report: CheckReport) -> str:
         "shortfall_agent_hours": ("shortfall", "agent-hours"),
         "fairness_cost": ("fairness", "yuan"),
         "preference_cost": ("preferences", "yuan"),
+        "queue_change_cost": ("queue changes inside shifts", "yuan"),
         "objective": ("objective", "yuan"),
         "paid_hours": ("paid hours", "h"),
         "overtime_hours": ("overtime hours", "h"),
@@ -1057,11 +1060,20 @@ class _Checker:
                 pref += price * float((overlap_h * self.work[i]).sum())
             else:
                 pref += price * float((overlap_h * ~self.work[i]).sum())
+        # queue changes: two working slots in a row of one shift on different queues
+        switches = 0
+        if cfg.queue_changes_in_shift:
+            starts = np.zeros_like(self.work)
+            starts[sh.agent[self.valid], np.minimum(self.s[self.valid], ctx.S - 1)] = True
+            a, b = self.act[:, :-1], self.act[:, 1:]
+            switches = int(((a >= 0) & (b >= 0) & (a != b) & ~starts[:, 1:]).sum())
+        queue_changes = switches * cfg.queue_change_yuan
         figs: dict[str, float | None] = {
             "wage_cost": wage_cost,
             "call_in_cost": float(fee.sum()),
             "fairness_cost": float(fairness),
             "preference_cost": float(pref),
+            "queue_change_cost": float(queue_changes),
             "paid_hours": float(self.paid[self.valid].sum()),
             "overtime_hours": float(self.ot[self.valid].sum()),
             "shifts": float(len(sh)),
@@ -1077,7 +1089,7 @@ class _Checker:
                 lost_inquiry_value=value,
                 expected_lost_inquiries=lost,
                 shortfall_agent_hours=float(cov["shortfall"].sum() * ctx.slot_h),
-                objective=wage_cost + value + fairness + pref,
+                objective=wage_cost + value + fairness + pref + queue_changes,
             )
         return {k: figs[k] for k in (*FIGURE_KEYS, "paid_hours", "overtime_hours", "shifts")}, cov
 

@@ -114,6 +114,20 @@ def plan(
     return Plan(scenario=scenario, forecast=fc, staffing=st, rota=rota, coverage=cov, summary=summary, sizing=sizing)
 
 
+def queue_switches(shifts: pd.DataFrame, assignments: pd.DataFrame, slot_minutes: int) -> int:
+    """Switches of queue between two working slots in a row of one shift (each priced at
+    `queue_change_yuan`): consecutive slots of one agent, neither a break nor a shift's first."""
+    if not len(assignments):
+        return 0
+    a = assignments.sort_values(["agent_id", "slot_start"], kind="stable")
+    prev = a.shift()
+    first = set(zip(shifts.agent_id, pd.to_datetime(shifts.start), strict=True))
+    starts = pd.Series([(x, t) in first for x, t in zip(a.agent_id, a.slot_start, strict=True)], index=a.index)
+    switch = (a.agent_id.eq(prev.agent_id) & (a.slot_start - prev.slot_start).eq(pd.Timedelta(minutes=slot_minutes))
+              & a.activity.ne("break") & prev.activity.ne("break") & a.activity.ne(prev.activity) & ~starts)
+    return int(switch.sum())
+
+
 def summarise(scenario: Scenario, rota: RotaResult, cov: pd.DataFrame, sizing: dict, seed: int | None, time_limit: float | None) -> dict:
     """summary.json: the run's status, cost split and bound, with figures recomputed from the rota."""
     slot_h = scenario.slot_minutes / 60
@@ -134,6 +148,9 @@ def summarise(scenario: Scenario, rota: RotaResult, cov: pd.DataFrame, sizing: d
         "lost_inquiry_value": round(lost_value, 2),
         "value_per_inquiry": round(scenario.config.economics.inquiry_value, 4),
         "other_costs": round(rota.objective - wage - lost_value, 2),
+        "queue_change_cost": round(queue_switches(rota.shifts, rota.assignments, scenario.slot_minutes)
+                                   * scenario.config.queue_change_yuan, 2)
+        if scenario.config.queue_changes_in_shift else 0.0,
         "agents_scheduled": int(rota.shifts.agent_id.nunique()) if len(rota.shifts) else 0,
         "shifts": len(rota.shifts),
         "paid_hours": round(float(rota.shifts.paid_hours.sum()), 2) if len(rota.shifts) else 0.0,

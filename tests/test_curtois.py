@@ -130,7 +130,7 @@ def test_roster_rules_reach_the_enumerated_optimum():
     """Every roster rule of the engine (successions, type maximums, minutes, runs, weekends, days off,
     requests, under and over cover) together: the engine's optimum equals the enumerated one."""
     inst = tiny()
-    out = curtois.solve(inst, time_limit=20, first_share=1.0)
+    out = curtois.solve(inst, time_limit=20)
     assert out.status == "OPTIMAL"
     assert broken(inst, out.roster) == []
     assert penalty(inst, out.roster) == out.objective == brute_force(inst)
@@ -157,5 +157,5 @@ def test_each_roster_rule_binds(rule, monkeypatch):
 
     inst = tiny()
     monkeypatch.setattr(roster_rules, rule, lambda *args, **kwargs: None)
-    out = curtois.solve(inst, time_limit=10, first_share=1.0)
+    out = curtois.solve(inst, time_limit=10)
     assert broken(inst, out.roster) or penalty(inst, out.roster) != brute_force(inst)

@@ -120,6 +120,7 @@ def build(
     cost_wages(m)
     cost_preferences(m)
     if not aggregated:
+        cost_queue_changes(m)
         cost_fairness(m)
         break_symmetry(m)
     objective(m)
@@ -485,6 +486,33 @@ def cost_preferences(m: RotaModel) -> None:
                 m.cost_terms["preference_cost"] += [-price * w for w in worked]
 
 
+def cost_queue_changes(m: RotaModel) -> None:
+    """Each switch of queue between two working slots of one shift costs `queue_change_yuan`.
+
+    Only in the per-agent model (the aggregate and the column-generation master leave this
+    non-negative cost out, so their bounds stay valid). A switch at slot t+1 is counted when the
+    agent works both t and t+1 (a break between two blocks is a free switch point) on different
+    queues: change >= on_q(t) + works(t+1) - on_q(t+1) - 1 for each queue q.
+    """
+    price = int(round(m.scenario.config.queue_change_yuan * 100))
+    if price <= 0 or not m.queue_vars:
+        return
+    by_unit: dict[int, dict[int, dict[str, cp_model.IntVar]]] = defaultdict(lambda: defaultdict(dict))
+    for (u_idx, t, q), v in m.queue_vars.items():
+        by_unit[u_idx][t][q] = v
+    for u_idx, slots in by_unit.items():
+        for t, here in slots.items():
+            nxt = slots.get(t + 1)
+            if nxt is None:
+                continue
+            change = m.model.new_bool_var(f"chg_{u_idx}_{t}")
+            works_next = m.work[u_idx][t + 1]
+            for q, v in here.items():
+                if q in nxt:
+                    m.model.add(change >= v + works_next - nxt[q] - 1)
+            m.cost_terms["queue_change_cost"].append(price * change)
+
+
 def cost_fairness(m: RotaModel) -> None:
     """Spread of paid hours and of night hours among agents of one contract, priced.
 
@@ -547,6 +575,18 @@ def class_key(scenario: Scenario, agent: Agent, available: np.ndarray) -> tuple:
         available.tobytes(),
         agent.agent_id if personal else "",
     )
+
+
+PER_AGENT_RULES = (
+    rule_one_shift_per_day,
+    rule_rest,
+    rule_overtime,
+    rule_weekly_hours,
+    rule_average_daily_hours,
+    rule_consecutive_days,
+    rule_evening_all_hands,
+)
+"""The hard rules that bind each agent alone: column generation's pricing states exactly these."""
 
 
 def objective(m: RotaModel) -> None:

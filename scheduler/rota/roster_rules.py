@@ -81,12 +81,8 @@ class DayRoster:
 def apply(m: RotaModel, rules: RosterRules) -> DayRoster:
     """Add every day-roster rule to a built per-agent model and reset its objective."""
     roster = day_roster(m, rules)
-    rule_forbidden_successions(m, rules, roster)
-    rule_shift_type_maximum(m, rules, roster)
-    rule_total_minutes(m, rules, roster)
-    rule_min_consecutive_days(m, rules, roster)
-    rule_min_consecutive_days_off(m, rules, roster)
-    rule_max_weekends(m, rules, roster)
+    for rule in per_agent_roster_rules():
+        rule(m, rules, roster)
     cost_surplus(m, rules)
     objective(m)  # the cost terms grew: state the objective again
     return roster
@@ -229,6 +225,22 @@ def rule_max_weekends(m: RotaModel, rules: RosterRules, roster: DayRoster) -> No
             flags.append(f)
         if len(flags) > cap:
             m.add(sum(flags) <= cap, f"max weekends: {m.units[u_idx].agent.agent_id} works at most {cap} weekends")
+
+
+PER_AGENT_ROSTER_RULES = (
+    "rule_forbidden_successions",
+    "rule_shift_type_maximum",
+    "rule_total_minutes",
+    "rule_min_consecutive_days",
+    "rule_min_consecutive_days_off",
+    "rule_max_weekends",
+)
+"""Every day-roster rule but the over-cover price binds one agent alone (column generation's pricing)."""
+
+
+def per_agent_roster_rules() -> list:
+    """The rule functions, looked up when called (a test may switch one off to see it bind)."""
+    return [globals()[name] for name in PER_AGENT_ROSTER_RULES]
 
 
 def cost_surplus(m: RotaModel, rules: RosterRules) -> None:

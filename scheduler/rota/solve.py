@@ -20,9 +20,17 @@ from ortools.sat.python import cp_model
 
 from scheduler.errors import InfeasibleError
 from scheduler.results import RotaResult
+from scheduler.rota import lns
+from scheduler.rota import roster_rules as rr
+from scheduler.rota.cg import CGResult, column_generation
 from scheduler.rota.model import Demand, RotaModel, Unit, build, class_key
+from scheduler.rota.values import SolutionValues
 from scheduler.rota.options import AgentOptions, ShiftOption, agent_options, n_days, slot_time
 from scheduler.scenario import Scenario
+
+LNS_AFTER_SHARE = 0.3
+"""Where column generation ran, the plain search's share of the time left; the neighbourhood
+search takes the rest (on Curtois it finds far better rotas than one long search)."""
 
 Progress = Callable[[str, float, float, float], None]
 """on_progress(stage, best objective in yuan, bound in yuan, seconds)."""
@@ -53,15 +61,29 @@ class StopToken:
 class _Watcher(cp_model.CpSolverSolutionCallback):
     """Reports each improving rota; stops the search when asked (Ctrl-C, SIGTERM)."""
 
-    def __init__(self, stage: str, on_progress: Progress | None, should_stop: Callable[[], bool] | None):
+    def __init__(self, stage: str, on_progress: Progress | None, should_stop: Callable[[], bool] | None,
+                 known_bound: float = -math.inf, gap_limit: float = 0.0):
         super().__init__()
         self.stage, self.on_progress, self.should_stop = stage, on_progress, should_stop
+        self.known_bound, self.gap_limit = known_bound, gap_limit
+        """A bound proven outside this search (aggregate, column generation), in fen: the search
+        stops as soon as its rota is within `gap_limit` of it."""
 
     def on_solution_callback(self) -> None:
+        bound = max(self.best_objective_bound, self.known_bound)
         if self.on_progress:
-            self.on_progress(self.stage, self.objective_value / 100, self.best_objective_bound / 100, self.wall_time)
-        if self.should_stop and self.should_stop():
+            self.on_progress(self.stage, self.objective_value / 100, bound / 100, self.wall_time)
+        if (self.should_stop and self.should_stop()) or _gap(self.objective_value, bound) <= self.gap_limit:
             self.stop_search()
+
+
+def _gap(objective_fen: float, bound_fen: float) -> float:
+    """(objective - bound) / objective, the summary's gap; inf when nothing is proven."""
+    if bound_fen == -math.inf or not math.isfinite(objective_fen):
+        return math.inf
+    if objective_fen <= 0:
+        return 0.0 if bound_fen >= objective_fen else math.inf
+    return max(0.0, (objective_fen - bound_fen) / objective_fen)
 
 
 def _options(scenario: Scenario) -> list[AgentOptions]:
@@ -104,12 +126,18 @@ def solve_rota(
     hint: dict[str, tuple[set, dict[int, str]]] | None = None,
     option_filter: Callable[[AgentOptions], list[ShiftOption]] | None = None,
     from_slot: int = 0,
+    roster: rr.RosterRules | None = None,
+    engine: str | None = None,
+    gap_limit: float | None = None,
 ) -> RotaResult:
-    """Find the least-cost rota. `extra` adds rules to the per-agent model (replan uses it)."""
+    """Find the least-cost rota. `extra` adds rules to the per-agent model (replan uses it);
+    `roster` adds the day-roster rules, which column generation's pricing keeps too."""
     cfg = scenario.config.solver
     time_limit = cfg.time_limit_seconds if time_limit is None else time_limit
     seed = cfg.seed if seed is None else seed
     workers = cfg.workers if workers is None else workers
+    engine = cfg.engine if engine is None else engine
+    gap_limit = cfg.gap_limit if gap_limit is None else gap_limit
     t0 = time.perf_counter()
     per_agent = _options(scenario)
     n_vars = sum(len(o.options) for o in per_agent)
@@ -127,7 +155,7 @@ def solve_rota(
     # 1. aggregated model: proven lower bound and hint (not for replan: its frozen past is per agent)
     agg = agg_solver = None
     agg_status, agg_bound, classes = cp_model.UNKNOWN, -math.inf, []
-    if extra is None:
+    if extra is None and engine != "column_generation":
         agg, agg_solver, agg_status, classes = _aggregate(scenario, units, demand, time_limit, seed, workers, on_progress, should_stop)
         if agg_status == cp_model.INFEASIBLE:
             raise InfeasibleError(diagnose(scenario, units, demand, seed, workers))
@@ -136,6 +164,8 @@ def solve_rota(
 
     # 2. per-agent model with the hint
     m = build(scenario, units, demand, aggregated=False, from_slot=from_slot)
+    if roster is not None:
+        rr.apply(m, roster)
     if extra is not None:
         extra(m)
     # the completed hint is the rota a short time limit returns: it gets up to half of what is left
@@ -161,14 +191,50 @@ def solve_rota(
             for x in xs:
                 m.model.add_hint(x, 0)
         fallback = _complete_hint(m, seed, workers, max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.3))
+    # 3. column generation where the aggregate leaves a gap: a per-agent bound and rota
+    cg = None
+    if extra is None and engine != "aggregate" and (
+        fallback is None or _gap(fallback.objective_value, agg_bound * 100) > gap_limit
+    ):
+        cg = _column_generation(m, scenario, units, demand, roster, fallback,
+                                 max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.5),
+                                 seed, workers, should_stop, on_progress, t0)
+        if cg.bound_fen > -math.inf:
+            agg_bound = max(agg_bound, cg.bound_fen / 100)
+        if cg.schedules is not None:
+            done = _complete_schedules(m, cg.schedules, seed, workers, max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.2))
+            if done is not None and (fallback is None or done.objective_value < fallback.objective_value):
+                fallback = done
+        if fallback is not None:
+            _use_hint(m, fallback.values)
     if fallback is not None and on_progress:
         on_progress("rota", fallback.objective_value / 100, agg_bound if extra is None else 0.0, time.perf_counter() - t0)
     reserve = min(5.0, 0.05 * time_limit)  # for stating the found rota's true cost (_tighten)
     remaining = max(0.5, time_limit - (time.perf_counter() - t0) - reserve)
-    solver = _solver(remaining, seed, workers, presolve=False)
-    if isinstance(should_stop, StopToken):
-        should_stop.register(solver)
-    status = solver.solve(m.model, _Watcher("rota", on_progress, should_stop))
+    known_bound = agg_bound * 100 if extra is None else -math.inf
+    if fallback is not None and _gap(fallback.objective_value, known_bound) <= gap_limit:
+        solver, status = fallback, cp_model.FEASIBLE  # good enough, proven: no search needed
+    else:
+        # where column generation was needed, a neighbourhood search takes over from the plain search
+        deadline = time.perf_counter() + remaining
+        search = remaining * (LNS_AFTER_SHARE if cg is not None and fallback is not None else 1.0)
+        solver = _solver(search, seed, workers, gap=gap_limit, presolve=False)
+        if isinstance(should_stop, StopToken):
+            should_stop.register(solver)
+        status = solver.solve(m.model, _Watcher("rota", on_progress, should_stop, known_bound, gap_limit))
+        if status == cp_model.FEASIBLE and deadline - time.perf_counter() > 1.0 and not (should_stop and should_stop()):
+            incumbent = SolutionValues(list(solver.response_proto.solution), solver.objective_value)
+            if _gap(incumbent.objective_value, max(known_bound, solver.best_objective_bound)) > gap_limit:
+                target = max(known_bound, solver.best_objective_bound) / (1 - gap_limit) if gap_limit < 1 else math.inf
+                better = lns.improve(
+                    m, incumbent, deadline, workers, seed, should_stop,
+                    lambda obj: on_progress and on_progress("rota", obj / 100, max(known_bound, solver.best_objective_bound) / 100,
+                                                            time.perf_counter() - t0),
+                    target=target,
+                )
+                if better.objective_value < solver.objective_value:
+                    better.best_objective_bound = solver.best_objective_bound
+                    solver = better
     if status == cp_model.INFEASIBLE:
         raise InfeasibleError(diagnose(scenario, units, demand, seed, workers, extra, from_slot=from_slot))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and fallback is not None:
@@ -182,13 +248,11 @@ def solve_rota(
             "raise --time-limit (solver.time_limit_seconds) or relax the promotion rules"
         ])
     rota_bound = solver.best_objective_bound / 100
-    if status == cp_model.FEASIBLE:
+    if status == cp_model.FEASIBLE and not isinstance(solver, _Values):
         solver = _tighten(m, solver, seed, workers, max(1.0, reserve)) or solver
     obj = solver.objective_value / 100
     bound = max(rota_bound, agg_bound if extra is None else -math.inf)
-    if bound == -math.inf:
-        bound = 0.0  # nothing proven: every cost is non-negative
-    bound = min(bound, obj)
+    bound = min(max(bound, 0.0), obj)  # every cost is non-negative: 0 when nothing better is proven
     gap = 0.0 if status == cp_model.OPTIMAL or obj <= 0 else max(0.0, (obj - bound) / abs(obj))
     shifts, assignments = extract(m, solver)
     elapsed = time.perf_counter() - t0
@@ -206,9 +270,46 @@ def solve_rota(
             "aggregated_bound": None if agg_bound == -math.inf else round(agg_bound, 2),
             "rota_bound": round(rota_bound, 2) if rota_bound > -math.inf else None,
             "classes": len(classes),
+            "column_generation": None if cg is None else {
+                "bound": None if cg.bound_fen == -math.inf else round(cg.bound_fen / 100, 2),
+                "lp": round(cg.lp_fen / 100, 2) if math.isfinite(cg.lp_fen) else None,
+                "integer_master": None if cg.integer_fen is None else round(cg.integer_fen / 100, 2),
+                "rounds": cg.rounds, "columns": cg.columns, "seconds": round(cg.seconds, 2),
+            },
         },
         interrupted=bool(should_stop and should_stop()),
     )
+
+
+def _column_generation(m: RotaModel, scenario: Scenario, units: list[Unit], demand: Demand, roster, fallback,
+                       time_limit: float, seed: int, workers: int, should_stop, on_progress, t0: float) -> CGResult:
+    """Column generation from the best rota so far (its schedules are the first columns)."""
+    start = None
+    if fallback is not None:
+        start = {i: [k for k, x in enumerate(xs) if fallback.value(x)] for i, xs in enumerate(m.choice)}
+    limits = roster.limits if roster is not None else {}
+
+    def class_of(u: Unit):
+        lim = limits.get(u.agent.agent_id)
+        return (class_key(scenario, u.agent, u.available), repr(lim) if lim is not None else "",
+                getattr(u.agent, "hire_cost_yuan", 0.0), getattr(u.agent, "pool", None))
+
+    def on_round(seconds: float, lp: float, bound: float) -> None:
+        if on_progress:
+            on_progress("bound", lp / 100, bound / 100, time.perf_counter() - t0)
+
+    return column_generation(scenario, units, demand, class_of, time_limit, roster=roster, start=start, seed=seed,
+                             workers=workers, should_stop=should_stop, on_round=on_round)
+
+
+def _complete_schedules(m: RotaModel, schedules: dict[int, list[int]], seed: int, workers: int, time_limit: float):
+    """The integer master's schedules as a complete rota of the per-agent model (queues, costs)."""
+    m.model.clear_hints()
+    for i, xs in enumerate(m.choice):
+        chosen = set(schedules.get(i, ()))
+        for k, x in enumerate(xs):
+            m.model.add_hint(x, 1 if k in chosen else 0)
+    return _complete_hint(m, seed, workers, time_limit)
 
 
 def _aggregate(scenario, units, demand, time_limit, seed, workers, on_progress, should_stop):
@@ -311,21 +412,6 @@ def _hint_from_aggregate(
                         for q2 in u.agent.skills:
                             if (i, t, q2) in m.queue_vars:
                                 m.model.add_hint(m.queue_vars[(i, t, q2)], 1 if q2 == q else 0)
-
-
-class SolutionValues:
-    """A finished solution read like a solver (value, boolean_value, objective, bound)."""
-
-    def __init__(self, values: list[int], objective: float):
-        self.values = values
-        self.objective_value = objective
-        self.best_objective_bound = -math.inf
-
-    def value(self, v) -> int:
-        return self.values[v.index]
-
-    def boolean_value(self, v) -> bool:
-        return bool(self.values[v.index])
 
 
 def _tighten(m: RotaModel, found, seed: int, workers: int, time_limit: float) -> _Values | None:

@@ -316,6 +316,10 @@ class Solver(Model):
     staffing_quantile: Literal["p50", "p80", "p90"] = "p80"
     max_model_variables: Annotated[int, Field(ge=1000, le=10**12)] = 3_000_000
     """Refuse early (with this setting's name) when the model would be larger."""
+    gap_limit: Annotated[float, Field(ge=0, le=1)] = 0.001
+    """Stop as soon as the rota is proven within this share of the best possible (0.1 %)."""
+    engine: Literal["auto", "aggregate", "column_generation"] = "auto"
+    """`auto`: the aggregate's bound and split first, column generation when they leave a gap."""
 
 
 class ReplanPrices(Model):
@@ -366,6 +370,10 @@ class ScenarioConfig(Model):
     preferences: PreferencePrices = PreferencePrices()
     queue_changes_in_shift: bool = False
     """Whether an agent may switch queue inside a shift (cross-trained staff, DOMAIN point 5)."""
+    queue_change_yuan: PositiveMoney = 8.0
+    """Price of each switch of queue inside a shift (when allowed): an agent flipping between
+    pre-sale and after-sale hour by hour loses the thread of both and no supervisor posts such a
+    rota; about a quarter hour of an agent's time, so blocks form unless a switch really pays."""
     holidays: list[Day] = []
     solver: Solver = Solver()
     replan: ReplanPrices = ReplanPrices()

@@ -1,0 +1,404 @@
+"""The column-generation master: an LP (HiGHS) over whole-horizon schedules of agent classes.
+
+A *column* is one legal schedule of one agent (at most one shift a day, every per-agent rule
+kept by the pricing). Agents of one class (identical in every rule and cost) share columns; the
+class's convexity row says how many of its agents take each schedule. Everything global is a
+master row, stated exactly as the CP-SAT model states it (scheduler/rota/model.py):
+
+- coverage: per slot and queue the head count `staff` and the lost-inquiry value as the
+  maximum of the lines through consecutive points of the convex curve (and, for the Curtois
+  benchmark, a price per agent above the requirement);
+- skills: when queues may change inside a shift, a multi-skilled class's working capacity per
+  slot is handed to its queues by continuous variables, as the model's queue variables do;
+- midnight core, morning part-time, ratio bounds: one row per slot or phase;
+- fairness: the spread of each contract's hours and night hours, with each class's *mean* in
+  place of each agent's value (max >= mean >= min), so the master stays a relaxation.
+
+Columns enter through per-option row entries: a schedule's coefficients are the sum of its
+shifts' entries, so the reduced cost of a schedule is the sum of its shifts' reduced costs
+(pricing, scheduler/rota/cg/pricing.py) plus the hire cost of a candidate.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import highspy
+import numpy as np
+from scipy import sparse
+
+from scheduler.rota.model import Demand, Unit
+from scheduler.scenario import Scenario
+
+INF = highspy.kHighsInf
+ARTIFICIAL_FEN = 1e8
+"""Price of an artificial unit (an agent with no schedule, a share row short by one agent):
+keeps the first masters feasible before pricing has found legal schedules. It only relaxes the
+master, so every bound stays valid."""
+
+
+@dataclass
+class AgentClass:
+    """Identical agents: one pricing problem, one convexity row, shared columns."""
+
+    units: list[int]
+    """Indexes of the class's agents in the per-agent unit list."""
+    unit: Unit
+    """A representative (options, availability)."""
+    hire_fen: int = 0
+    conv_row: int = -1
+    entries: sparse.csr_matrix | None = None
+    """Option x master-row coefficients."""
+    cost: np.ndarray | None = None
+    """Option costs in fen (wages and the agent's priced preferences)."""
+    columns: dict[tuple[int, ...], int] = field(default_factory=dict)
+    """Schedule (sorted option indexes) -> master column index."""
+
+    @property
+    def size(self) -> int:
+        return len(self.units)
+
+
+@dataclass
+class Master:
+    """The LP master and the row layout its columns are priced against."""
+
+    scenario: Scenario
+    classes: list[AgentClass]
+    lp: highspy.Highs
+    n_rows: int = 0
+    row_lb: list[float] = field(default_factory=list)
+    row_ub: list[float] = field(default_factory=list)
+    slot_rows: dict[tuple[int, str | None, int], list[tuple[int, float]]] = field(default_factory=dict)
+    """(class, slot, queue or None for a flexible class) -> row entries of working that slot."""
+    handout: dict[tuple[int, int, str], int] = field(default_factory=dict)
+    """(class, slot, queue) -> pending index of the variable handing a flexible class's agents to a queue."""
+    option_rows: dict[int, list] = field(default_factory=lambda: defaultdict(list))
+    """class -> [(row, per-option coefficient array)] for rows that count whole shifts (fairness)."""
+    constant_fen: float = 0.0
+    column_class: list[int] = field(default_factory=list)
+    """Master column index -> class (-1 for structural variables)."""
+    column_schedule: list[tuple[int, ...] | None] = field(default_factory=list)
+    structural: list[tuple] = field(default_factory=list)
+    """(cost, lb, ub, rows, values) of every variable that is not a schedule (for the dual function)."""
+    integer_columns: list[int] = field(default_factory=list)
+    incumbent: object | None = None
+    """A whole-number master solution known before the integer master (the start rota's)."""
+    """Structural columns that must be whole numbers in the integer master (queue hand-outs)."""
+
+    # --- building blocks --------------------------------------------------------------------
+    def row(self, lb: float, ub: float) -> int:
+        self.row_lb.append(lb)
+        self.row_ub.append(ub)
+        self.n_rows += 1
+        return self.n_rows - 1
+
+    def variable(self, cost: float, lb: float, ub: float, entries: list[tuple[int, float]], integer: bool = False) -> int:
+        idx = np.array([r for r, _ in entries], dtype=np.int32)
+        val = np.array([v for _, v in entries], dtype=np.float64)
+        self.structural.append((cost, lb, ub, idx, val))
+        self.lp.addCol(float(cost), float(lb), float(ub), len(idx), idx, val)
+        self.column_class.append(-1)
+        self.column_schedule.append(None)
+        j = len(self.column_class) - 1
+        if integer:
+            self.integer_columns.append(j)
+        return j
+
+    def add_schedule(self, c: int, schedule: tuple[int, ...]) -> bool:
+        """Add one schedule of class c as a column; False when it is there already."""
+        cls = self.classes[c]
+        if schedule in cls.columns:
+            return False
+        cost, coef = self.schedule_vector(c, schedule)
+        rows = np.concatenate([[cls.conv_row], coef.indices]).astype(np.int32)
+        vals = np.concatenate([[1.0], coef.data]).astype(np.float64)
+        self.lp.addCol(float(cost), 0.0, INF, len(rows), rows, vals)  # no upper bound: the convexity row implies it, and a bound's dual would escape the pricing
+        self.column_class.append(c)
+        self.column_schedule.append(schedule)
+        cls.columns[schedule] = len(self.column_class) - 1
+        return True
+
+    def schedule_vector(self, c: int, schedule: tuple[int, ...]) -> tuple[float, sparse.csr_matrix]:
+        cls = self.classes[c]
+        cost = float(cls.cost[list(schedule)].sum()) + (cls.hire_fen if schedule else 0)
+        if schedule:
+            coef = sparse.csr_matrix(cls.entries[list(schedule)].sum(axis=0))
+        else:
+            coef = sparse.csr_matrix((1, self.n_rows))
+        coef.eliminate_zeros()
+        return cost, coef
+
+
+def build_master(scenario: Scenario, units: list[Unit], classes: list[AgentClass], demand: Demand,
+                 surplus: dict | None = None) -> Master:
+    """Every row of the master, the structural variables, and each class's option entries."""
+    lp = highspy.Highs()
+    lp.setOptionValue("output_flag", False)
+    m = Master(scenario, classes, lp)
+    # rows first (HiGHS columns refer to them), with their structural variables after
+    pending: list = []
+    for cls in classes:
+        cls.conv_row = m.row(cls.size, cls.size)
+        pending.append((ARTIFICIAL_FEN, 0.0, INF, [(cls.conv_row, 1.0)]))
+    master_coverage(m, demand, surplus or {}, pending)
+    master_midnight_core(m, pending)
+    master_morning_part_time(m, pending)
+    master_ratio_bounds(m, pending)
+    master_fairness(m, pending)
+    lp.addRows(m.n_rows, np.array(m.row_lb), np.array(m.row_ub), 0, np.array([], dtype=np.int32),
+               np.array([], dtype=np.int32), np.array([], dtype=np.float64))
+    for cost, lb, ub, entries, *integer in pending:
+        m.variable(cost, lb, ub, entries, integer=bool(integer and integer[0]))
+    for c_idx in range(len(classes)):
+        option_entries(m, c_idx)
+    return m
+
+
+def _flexible(scenario: Scenario, unit: Unit) -> bool:
+    """A multi-skilled agent whose queue may change inside a shift: the master hands out its time."""
+    return len(unit.agent.skills) > 1 and scenario.config.queue_changes_in_shift
+
+
+def _slot_entry(m: Master, c: int, t: int, q: str | None, row: int, coef: float) -> None:
+    m.slot_rows.setdefault((c, t, q), []).append((row, coef))
+
+
+def _queue_keys(m: Master, c: int) -> list[str | None]:
+    """The queue keys a class's working slots are booked under: None for a flexible class."""
+    u = m.classes[c].unit
+    if _flexible(m.scenario, u):
+        return [None]
+    if len(u.agent.skills) == 1:
+        return [u.agent.skills[0]]
+    return list(u.agent.skills)
+
+
+def _working(m: Master, c: int) -> set[int]:
+    return {t for o in m.classes[c].unit.options for t in o.working_slots()}
+
+
+def master_coverage(m: Master, demand: Demand, surplus: dict, pending: list) -> None:
+    """Head count per slot and queue, priced by the lost-inquiry curve (cost_coverage's lines)."""
+    sc = m.scenario
+    staff_row: dict[tuple[int, str], int] = {}
+    cap: dict[tuple[int, str], int] = defaultdict(int)  # agents who could serve each queue in each slot
+    for cls in m.classes:
+        for t in {t for o in cls.unit.options for t in o.working_slots()}:
+            for q in cls.unit.agent.skills:
+                cap[(t, q)] += cls.size
+    for (t, q), curve in demand.loss_fen.items():
+        top = int(curve[0])
+        sp = surplus.get((t, q))
+        if top <= 0 and (sp is None or sp.fen_per_agent <= 0):
+            continue
+        r = m.row(0.0, 0.0)  # sum of agents on (t, q) - staff = 0
+        staff_row[(t, q)] = r
+        staff_entries = [(r, -1.0)]
+        if top > 0:
+            pieces = []
+            for n in range(len(curve)):
+                here = int(curve[n])
+                slope = int(curve[n + 1]) - here if n + 1 < len(curve) else 0
+                if here <= 0 and slope >= 0:
+                    break
+                pieces.append(m.row(here - slope * n, INF))  # lost - slope * staff >= here - slope * n
+                staff_entries.append((pieces[-1], -float(slope)))
+            pending.append((1.0, 0.0, INF, [(p, 1.0) for p in pieces]))  # no cap at the curve's top: rounding to fen can bend the curve by a fen
+        if sp is not None and sp.fen_per_agent > 0:
+            rs = m.row(-sp.required, INF)  # surplus - staff >= -required
+            staff_entries.append((rs, -1.0))
+            pending.append((float(sp.fen_per_agent), 0.0, float(max(0, cap[(t, q)] - sp.required)), [(rs, 1.0)]))
+        pending.append((0.0, 0.0, float(cap[(t, q)]), staff_entries))
+    for c, cls in enumerate(m.classes):
+        skills = cls.unit.agent.skills
+        working = _working(m, c)
+        if _flexible(sc, cls.unit):
+            for t in working:
+                r = m.row(0.0, 0.0)  # the class's agents working t - those handed to its queues = 0
+                _slot_entry(m, c, t, None, r, 1.0)
+                for q in skills:
+                    ent = [(r, -1.0)] + ([(staff_row[(t, q)], 1.0)] if (t, q) in staff_row else [])
+                    pending.append((0.0, 0.0, float(cls.size), ent, True))
+                    m.handout[(c, t, q)] = len(pending) - 1
+        else:
+            for q in _queue_keys(m, c):
+                for t in working:
+                    if (t, q) in staff_row:
+                        _slot_entry(m, c, t, q, staff_row[(t, q)], 1.0)
+
+
+def _share_rows(m: Master, pending: list, windows, share_of, which) -> None:
+    """Rows `1000 x (agents of a kind on duty) - share x (all on duty) >= 0` for each slot of
+    each window (the model's midnight-core and morning part-time rules)."""
+    for w in windows:
+        share = int(round(share_of(w) * 1000))
+        for t in m.scenario.window_slots(w.start, w.end):
+            r = m.row(0.0, INF)
+            pending.append((ARTIFICIAL_FEN / 1000, 0.0, INF, [(r, 1.0)]))
+            for c, cls in enumerate(m.classes):
+                coef = (1000 if which(cls) else 0) - share
+                if coef:
+                    for q in _queue_keys(m, c):
+                        _slot_entry(m, c, t, q, r, float(coef))
+
+
+def master_midnight_core(m: Master, pending: list) -> None:
+    """Core agents carry the midnight rush: a share of those on duty and a minimum count."""
+    windows = m.scenario.config.promotion.midnight_core
+    _share_rows(m, pending, windows, lambda w: w.min_core_share, lambda cls: cls.unit.agent.core)
+    for w in windows:
+        if not w.min_core_agents:
+            continue
+        for t in m.scenario.window_slots(w.start, w.end):
+            r = m.row(float(w.min_core_agents), INF)
+            pending.append((ARTIFICIAL_FEN, 0.0, INF, [(r, 1.0)]))
+            for c, cls in enumerate(m.classes):
+                if cls.unit.agent.core:
+                    for q in _queue_keys(m, c):
+                        _slot_entry(m, c, t, q, r, 1.0)
+
+
+def master_morning_part_time(m: Master, pending: list) -> None:
+    """After the morning rush part-timers make up a share of those on duty."""
+    sc = m.scenario
+    _share_rows(m, pending, sc.config.promotion.morning_part_time, lambda w: w.min_part_time_share,
+                lambda cls: sc.contract(cls.unit.agent.contract).kind == "part_time")
+
+
+def master_ratio_bounds(m: Master, pending: list) -> None:
+    """Pre-sale share of agent-slots per phase within bounds, over the whole phase."""
+    sc = m.scenario
+    presale = {q.id for q in sc.config.queues if q.kind == "presale"}
+    for phase, rb in sc.config.ratio_bounds.items():
+        ks = {t for t in range(sc.n_slots) if sc.phase_of_slot(t) == phase}
+        lo, hi = int(round(rb.min_presale_share * 1000)), int(round(rb.max_presale_share * 1000))
+        if not any(t in ks for c in range(len(m.classes)) for t in _working(m, c)):
+            continue
+        for bound, sign in ((lo, 1), (hi, -1)):
+            if (sign == 1 and lo <= 0) or (sign == -1 and hi >= 1000):
+                continue
+            r = m.row(0.0, INF)  # sign x (1000 x pre - bound x all) >= 0
+            pending.append((ARTIFICIAL_FEN / 1000, 0.0, INF, [(r, 1.0)]))
+            for c in range(len(m.classes)):
+                for q in _queue_keys(m, c):
+                    coef = sign * ((1000 if q in presale else 0) - bound)
+                    for t in _working(m, c) & ks:
+                        _slot_entry(m, c, t, q, r, float(coef))
+            for (c, t, q), i in m.handout.items():  # a flexible class's pre-sale hand-outs carry the 1000
+                if t in ks and q in presale:
+                    pending[i][3].append((r, float(sign * 1000)))
+
+
+def master_fairness(m: Master, pending: list) -> None:
+    """Spread of paid hours and of night hours in each contract, priced (cost_fairness), with
+    each class's mean standing for its agents: max over agents >= class mean >= min."""
+    sc = m.scenario
+    f = sc.config.fairness
+    slot = sc.slot_minutes
+    groups: dict[str, list[int]] = defaultdict(list)
+    n_agents: dict[str, int] = defaultdict(int)
+    for c, cls in enumerate(m.classes):
+        if not cls.unit.agent.standby:
+            groups[cls.unit.agent.contract].append(c)
+            n_agents[cls.unit.agent.contract] += cls.size
+    night = np.array([sc.is_night_slot(t) for t in range(sc.n_slots)])
+    for cid, cs in groups.items():
+        if n_agents[cid] < 2:
+            continue
+        for price_h, measure in (
+            (f.hours_spread_yuan_per_hour, lambda o: o.paid_minutes // slot),
+            (f.night_spread_yuan_per_hour, lambda o: int(sum(night[t] for t in o.working_slots()))),
+        ):
+            price = int(round(price_h * slot / 60 * 100))
+            if price <= 0:
+                continue
+            hi_ent, lo_ent = [], []
+            for c in cs:
+                cls = m.classes[c]
+                vals = np.array([measure(o) for o in cls.unit.options], dtype=np.float64)
+                r_hi = m.row(0.0, INF)  # size x hi - sum(hours) >= 0
+                r_lo = m.row(-INF, 0.0)  # size x lo - sum(hours) <= 0
+                hi_ent.append((r_hi, float(cls.size)))
+                lo_ent.append((r_lo, float(cls.size)))
+                m.option_rows[c] += [(r_hi, -vals), (r_lo, -vals)]
+            pending.append((float(price), 0.0, float(sc.n_slots), hi_ent))
+            pending.append((-float(price), 0.0, float(sc.n_slots), lo_ent))
+
+
+def option_entries(m: Master, c: int) -> None:
+    """Each option's master-row coefficients and cost, as one sparse matrix per class."""
+    cls = m.classes[c]
+    u = cls.unit
+    rows, cols, vals = [], [], []
+    flexible = _flexible(m.scenario, u)
+    single = u.agent.skills[0] if len(u.agent.skills) == 1 else None
+    for k, o in enumerate(u.options):
+        q = None if flexible else (single if single is not None else o.queue)
+        for t in o.working_slots():
+            for r, v in m.slot_rows.get((c, t, q), ()):
+                rows.append(k)
+                cols.append(r)
+                vals.append(v)
+    for r, arr in m.option_rows.get(c, ()):
+        nz = np.nonzero(arr)[0]
+        rows += nz.tolist()
+        cols += [r] * len(nz)
+        vals += arr[nz].tolist()
+    cls.entries = sparse.csr_matrix((vals, (rows, cols)), shape=(len(u.options), m.n_rows))
+    cls.entries.sum_duplicates()
+    cls.cost = np.array([o.wage_fen for o in u.options], dtype=np.float64) + preference_fen(m, u)
+
+
+def preference_fen(m: Master, u: Unit) -> np.ndarray:
+    """Per option: its priced requests and refusals (cost_preferences); the constant part of the
+    requests (a requested hour not worked costs its price) goes to the master's constant."""
+    sc = m.scenario
+    out = np.zeros(len(u.options))
+    if u.size != 1:
+        return out
+    default = sc.config.preferences.default_price_yuan_per_hour
+    per_slot = np.zeros(sc.n_slots)
+    for p in sc.preference_rows:
+        if p.agent_id != u.agent.agent_id:
+            continue
+        yuan = p.price_yuan_per_hour if p.price_yuan_per_hour is not None else default
+        price = int(round(yuan * sc.slot_minutes / 60 * 100))
+        ks = list(sc.window_slots(p.start, p.end))
+        if p.kind == "refuse":
+            per_slot[ks] += price
+        else:
+            m.constant_fen += price * len(ks)
+            per_slot[ks] -= price
+    if per_slot.any():
+        out = np.array([per_slot[list(o.working_slots())].sum() for o in u.options])
+    return out
+
+
+def dual_function(master: Master, classes: list[AgentClass], priced: list, duals: np.ndarray) -> float | None:
+    """The Lagrangian dual function at any sign-feasible `duals`: a lower bound on every rota.
+
+    Right-hand sides times duals, every structural variable at the bound its reduced cost
+    prefers, and each class's size times its least reduced cost (schedules or no schedule).
+    None when a structural variable could run off to minus infinity at these duals.
+    """
+    lb, ub = np.array(master.row_lb), np.array(master.row_ub)
+    y = duals.copy()
+    y[(y > 0) & (lb == -INF)] = 0.0  # a <= row cannot have a positive multiplier, a >= row a negative one
+    y[(y < 0) & (ub == INF)] = 0.0
+    total = float(np.where(y > 0, np.where(lb > -INF, lb, 0.0), np.where(ub < INF, ub, 0.0)) @ y)
+    for j, (cost, lo, hi, idx, val) in enumerate(master.structural):
+        if j < len(classes):
+            continue  # a class's no-schedule column: counted with the class below
+        rc = cost - float(val @ y[idx]) if len(idx) else cost
+        if rc < 0:
+            if hi == INF:
+                return None
+            total += rc * hi
+        else:
+            total += rc * lo
+    for c, (cls, p) in enumerate(zip(classes, priced, strict=True)):
+        artificial = master.structural[c][0] - y[cls.conv_row]
+        total += cls.size * min(p.bound, artificial)
+    return total

@@ -1,0 +1,238 @@
+"""Column generation: exact pricing against enumeration, a bound that never exceeds an enumerated
+optimum or a published best-known value, and rotas the independent checker passes.
+
+Legality in the enumerations is written out here from the rules' plain statements (Curtois
+FORMAT.md through tests/test_curtois.py's `broken`, the labour rules from the scenario's contract
+settings), never read from the engine's model.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scheduler import load_scenario
+from scheduler.pipeline import priced_demand
+from scheduler.rota import solve_rota
+from scheduler.rota.cg import column_generation
+from scheduler.rota.cg.pricing import Pricer
+from scheduler.rota.model import Unit, class_key
+from scheduler.rota.solve import options_of
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import curtois  # noqa: E402
+from test_curtois import brute_force, broken, penalty, tiny  # noqa: E402
+
+
+def _units(sc) -> list[Unit]:
+    return [Unit([o.agent], o.options, o.available) for o in options_of(sc)]
+
+
+def _per_agent_classes(sc):
+    return lambda u: (class_key(sc, u.agent, u.available), u.agent.agent_id)
+
+
+# --- pricing against enumeration ------------------------------------------------------------
+def _curtois_legal_schedules(inst: curtois.Instance, eng: curtois.EngineInputs, unit: Unit) -> list[tuple[int, ...]]:
+    """Every legal schedule of one employee, as option indexes, checked by the benchmark's rules."""
+    sid = unit.agent.agent_id
+    of = {}
+    for k, o in enumerate(unit.options):
+        start = eng.scenario.slots[o.start]
+        of[(o.day, eng.type_of_start[start.time()])] = k
+    out = []
+    for combo in itertools.product([None, *inst.shifts], repeat=inst.days):
+        mine = {d: s for d, s in enumerate(combo) if s is not None}
+        if any((d, s) not in of for d, s in mine.items()):
+            continue  # a type this employee may not work, or a day off (no option)
+        if not [b for b in broken(inst, {sid: mine}) if b.startswith(f"{sid} ")]:
+            out.append(tuple(sorted(of[(d, s)] for d, s in mine.items())))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pricing_equals_enumeration_with_every_roster_rule(seed):
+    """Random reduced costs: the pricing's least reduced cost is the least over every legal
+    schedule enumerated and judged by the benchmark's own rules (successions, type maximums,
+    minutes, runs worked and off, weekends, days off)."""
+    inst = tiny()
+    eng = curtois.to_engine(inst)
+    rng = np.random.default_rng(seed)
+    for unit in _units(eng.scenario):
+        legal = _curtois_legal_schedules(inst, eng, unit)
+        reduced = rng.normal(0, 500, len(unit.options)).round(2)
+        conv = float(rng.normal(0, 100))
+        want = min(sum(reduced[k] for k in s) for s in legal) - conv
+        got = Pricer(eng.scenario, unit, eng.rules, 0, 0).price(reduced, conv, 10.0)
+        assert got.best == pytest.approx(want, abs=0.02)
+        assert got.bound <= want + 1e-9
+        assert all(s in legal for s in got.schedules)
+
+
+def _contract_legal(sc, unit: Unit, schedule: tuple[int, ...]) -> bool:
+    """The labour rules of scheduler/scenario.py's contract, stated over one agent's shifts."""
+    c = sc.contract(unit.agent.contract)
+    shifts = sorted((unit.options[k] for k in schedule), key=lambda o: o.start)
+    days = [o.day for o in shifts]
+    if len(set(days)) < len(days):
+        return False  # one shift a day
+    rest = c.min_rest_hours * 60 / sc.slot_minutes
+    if any(b.start - a.end < rest - 1e-9 for a, b in itertools.pairwise(shifts)):
+        return False
+    run = best = 0
+    for d in range(max(days, default=-1) + 1):
+        run = run + 1 if d in days else 0
+        best = max(best, run)
+    if best > c.max_consecutive_days:
+        return False
+    if sum(o.overtime_minutes for o in shifts) > c.max_overtime_hours_per_month * 60:
+        return False
+    for week in {d // 7 for d in days}:
+        if sum(o.regular_minutes for o in shifts if o.day // 7 == week) > c.max_hours_per_week * 60:
+            return False
+    n_days = (sc.slots[-1].normalize() - sc.slots[0].normalize()).days + 1
+    if c.avg_max_hours_per_day is not None and sum(o.paid_minutes for o in shifts) > c.avg_max_hours_per_day * 60 * n_days:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("rest,consecutive,weekly", [(0, 7, 60), (12, 7, 60), (12, 2, 60), (11, 7, 16), (14, 1, 8)])
+def test_pricing_equals_enumeration_with_labour_rules(tmp_path, rest, consecutive, weekly):
+    """small_shop over three days with the rest, consecutive-day and weekly-hour rules switched
+    on and off: the pricing's best schedule is the enumerated best among legal ones."""
+    import shutil
+
+    import yaml
+
+    from scheduler.scenario import BUILTIN_DIR
+
+    folder = tmp_path / "shop"
+    shutil.copytree(BUILTIN_DIR / "small_shop", folder)
+    cfg = yaml.safe_load((folder / "scenario.yaml").read_text())
+    start = cfg["horizon"]["start"]
+    cfg["horizon"]["end"] = (np.datetime64(start[:19]) + np.timedelta64(3, "D")).astype(str) + start[19:]
+    cfg.setdefault("promotion", {})
+    cfg["promotion"] = {}
+    for contract in cfg["contracts"].values():
+        contract.update(min_rest_hours=rest, max_consecutive_days=consecutive, max_hours_per_week=weekly)
+        contract.pop("avg_max_hours_per_day", None)
+    (folder / "scenario.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True))
+    sc = load_scenario(folder)
+    rng = np.random.default_rng(rest + consecutive + weekly)
+    for unit in _units(sc):
+        by_day: dict[int, list[int]] = {}
+        for k, o in enumerate(unit.options):
+            by_day.setdefault(o.day, []).append(k)
+        choices = [[None, *ks] for ks in by_day.values()]
+        legal = [s for combo in itertools.product(*choices)
+                 if _contract_legal(sc, unit, s := tuple(sorted(k for k in combo if k is not None)))]
+        reduced = rng.normal(-50, 300, len(unit.options)).round(2)
+        want = min(sum(reduced[k] for k in s) for s in legal)
+        got = Pricer(sc, unit, None, 0, 0).price(reduced, 0.0, 10.0)
+        assert got.best == pytest.approx(want, abs=0.02), unit.agent.agent_id
+        assert all(s in legal for s in got.schedules)
+
+
+def test_hire_cost_is_paid_by_any_nonempty_schedule():
+    """A candidate's one-off cost comes with the first shift, once: the pricing's best is the
+    enumerated best of (schedule + hire cost when it has any shift)."""
+    inst = tiny()
+    eng = curtois.to_engine(inst)
+    rng = np.random.default_rng(7)
+    for unit in _units(eng.scenario):
+        legal = _curtois_legal_schedules(inst, eng, unit)
+        reduced = rng.normal(-20, 10, len(unit.options)).round(2)
+        for hire in (0, 30, 10_000):
+            want = min(sum(reduced[k] for k in s) + (hire if s else 0) for s in legal)
+            got = Pricer(eng.scenario, unit, eng.rules, hire, 0).price(reduced, 0.0, 10.0)
+            assert got.best == pytest.approx(want, abs=0.02), (unit.agent.agent_id, hire)
+
+
+# --- the bound --------------------------------------------------------------------------------
+def test_bound_and_rota_on_tiny_curtois_reach_the_enumerated_optimum():
+    inst = tiny()
+    eng = curtois.to_engine(inst)
+    optimum = brute_force(inst)
+    res = column_generation(eng.scenario, _units(eng.scenario), eng.demand, _per_agent_classes(eng.scenario), 20.0,
+                            roster=eng.rules)
+    assert res.bound_fen / 100 <= optimum + 1e-6
+    assert res.integer_fen is not None and res.integer_fen / 100 >= optimum - 1e-6
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_bound_never_exceeds_the_enumerated_optimum(data):
+    """Random small instances (cover, weights, requests, limits): bound <= enumerated optimum."""
+    days = data.draw(st.integers(3, 5))
+    types = {"E": (480, frozenset()), "L": (480, frozenset({"E"}))}
+    staff = []
+    for name in ("P", "Q"):
+        caps = {s: data.draw(st.integers(0, days)) for s in types}
+        lo = data.draw(st.integers(0, 2))
+        staff.append(curtois.Staff(name, caps, 480 * data.draw(st.integers(lo, days)), 480 * lo,
+                                   data.draw(st.integers(1, days)), data.draw(st.integers(1, 2)),
+                                   data.draw(st.integers(1, 2)), data.draw(st.integers(0, 1))))
+    cover = [(d, s, data.draw(st.integers(0, 2)), data.draw(st.integers(1, 20)), data.draw(st.integers(0, 5)))
+             for d in range(days) for s in types]
+    req = st.tuples(st.sampled_from(["P", "Q"]), st.integers(0, days - 1), st.sampled_from(["E", "L"]), st.integers(1, 9))
+    inst = curtois.Instance("rand", days, types, staff,
+                            days_off={"P": set(data.draw(st.lists(st.integers(0, days - 1), max_size=1)))},
+                            on_requests=data.draw(st.lists(req, max_size=3)), off_requests=data.draw(st.lists(req, max_size=3)),
+                            cover=cover)
+    try:
+        optimum = brute_force(inst)
+    except ValueError:  # no legal roster at all
+        return
+    eng = curtois.to_engine(inst)
+    res = column_generation(eng.scenario, _units(eng.scenario), eng.demand, _per_agent_classes(eng.scenario), 10.0,
+                            roster=eng.rules)
+    assert res.bound_fen / 100 <= optimum + 1e-6
+    if res.integer_fen is not None:
+        assert res.integer_fen / 100 >= optimum - 1e-6
+
+
+def test_bound_below_small_shops_enumerated_optimum():
+    """small_shop's optimum by hand-written enumeration (tests/test_rota.py): the column-generation
+    bound is below it, and the engine forced to column generation reaches it."""
+    from test_rota import SMALL_LOAD, brute_force_small_shop, flat_forecast
+
+    from scheduler.staffing import staffing
+
+    sc = load_scenario("small_shop")
+    fc = flat_forecast(sc, {"chat": SMALL_LOAD})
+    demand = priced_demand(sc, staffing(sc, fc))
+    optimum = brute_force_small_shop(sc, fc)
+    # the model prices in whole fen per slot: at most half a fen of rounding per slot and term
+    res = column_generation(sc, _units(sc), demand, lambda u: class_key(sc, u.agent, u.available), 10.0)
+    assert res.bound_fen / 100 <= optimum + 0.5
+    rota = solve_rota(sc, demand, time_limit=10, engine="column_generation", workers=1)
+    assert rota.objective == pytest.approx(optimum, abs=0.5)
+    assert rota.lower_bound <= rota.objective
+
+
+BEST_KNOWN = curtois.best_known() if curtois.DATA.exists() else {}
+
+
+@pytest.mark.skipif(not BEST_KNOWN, reason=f"Curtois data absent ({curtois.DATA})")
+@pytest.mark.parametrize("number", [1, 2, 4, 5])
+def test_bound_never_exceeds_published_best_known(number):
+    path = curtois.DATA / f"Instance{number}.txt"
+    if not path.exists():
+        pytest.skip(f"{path} absent")
+    inst = curtois.parse(path)
+    eng = curtois.to_engine(inst)
+    res = column_generation(eng.scenario, _units(eng.scenario), eng.demand, _per_agent_classes(eng.scenario), 8.0,
+                            roster=eng.rules, workers=2)
+    _, ub = BEST_KNOWN[inst.name]
+    assert res.bound_fen / 100 <= ub + 1e-6
+    if res.integer_fen is not None:
+        assert res.integer_fen / 100 >= res.bound_fen / 100 - 1e-6
