@@ -28,6 +28,8 @@ from scheduler.rota.values import SolutionValues
 from scheduler.rota.options import AgentOptions, ShiftOption, agent_options, n_days, slot_time
 from scheduler.scenario import Scenario
 
+CG_MIN_SECONDS = 2.0
+"""Column generation is not started with less time than this (its first rounds would be lost)."""
 LNS_AFTER_SHARE = 0.3
 """Where column generation ran, the plain search's share of the time left; the neighbourhood
 search takes the rest (on Curtois it finds far better rotas than one long search)."""
@@ -193,11 +195,11 @@ def solve_rota(
         fallback = _complete_hint(m, seed, workers, max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.3))
     # 3. column generation where the aggregate leaves a gap: a per-agent bound and rota
     cg = None
-    if extra is None and engine != "aggregate" and (
+    cg_time = (time_limit - (time.perf_counter() - t0)) * (1.0 if engine == "column_generation" and fallback is None else 0.5)
+    if extra is None and engine != "aggregate" and cg_time >= CG_MIN_SECONDS and (
         fallback is None or _gap(fallback.objective_value, agg_bound * 100) > gap_limit
     ):
-        cg = _column_generation(m, scenario, units, demand, roster, fallback,
-                                 max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.5),
+        cg = _column_generation(m, scenario, units, demand, roster, fallback, cg_time * 0.8 if fallback is None else cg_time,
                                  seed, workers, should_stop, on_progress, t0)
         if cg.bound_fen > -math.inf:
             agg_bound = max(agg_bound, cg.bound_fen / 100)

@@ -39,6 +39,12 @@ master, so every bound stays valid."""
 
 
 @dataclass
+class _Sparse:
+    indices: np.ndarray
+    data: np.ndarray
+
+
+@dataclass
 class AgentClass:
     """Identical agents: one pricing problem, one convexity row, shared columns."""
 
@@ -83,6 +89,7 @@ class Master:
     structural: list[tuple] = field(default_factory=list)
     """(cost, lb, ub, rows, values) of every variable that is not a schedule (for the dual function)."""
     integer_columns: list[int] = field(default_factory=list)
+    _structural: tuple | None = None
     incumbent: object | None = None
     """A whole-number master solution known before the integer master (the start rota's)."""
     """Structural columns that must be whole numbers in the integer master (queue hand-outs)."""
@@ -106,6 +113,20 @@ class Master:
             self.integer_columns.append(j)
         return j
 
+    def structural_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, sparse.csc_matrix]:
+        """Costs, bounds and the row matrix of the structural variables (built once)."""
+        if self._structural is None:
+            cols = self.structural
+            cost = np.array([c[0] for c in cols])
+            lo = np.array([c[1] for c in cols])
+            hi = np.array([c[2] for c in cols])
+            rows = np.concatenate([c[3] for c in cols]) if cols else np.zeros(0, dtype=np.int32)
+            vals = np.concatenate([c[4] for c in cols]) if cols else np.zeros(0)
+            which = np.repeat(np.arange(len(cols)), [len(c[3]) for c in cols])
+            matrix = sparse.csc_matrix((vals, (rows, which)), shape=(self.n_rows, len(cols)))
+            self._structural = (cost, lo, hi, matrix)
+        return self._structural
+
     def add_schedule(self, c: int, schedule: tuple[int, ...]) -> bool:
         """Add one schedule of class c as a column; False when it is there already."""
         cls = self.classes[c]
@@ -120,15 +141,19 @@ class Master:
         cls.columns[schedule] = len(self.column_class) - 1
         return True
 
-    def schedule_vector(self, c: int, schedule: tuple[int, ...]) -> tuple[float, sparse.csr_matrix]:
+    def schedule_vector(self, c: int, schedule: tuple[int, ...]) -> tuple[float, _Sparse]:
+        """A schedule's cost and master-row coefficients: the sums over its shifts."""
         cls = self.classes[c]
         cost = float(cls.cost[list(schedule)].sum()) + (cls.hire_fen if schedule else 0)
-        if schedule:
-            coef = sparse.csr_matrix(cls.entries[list(schedule)].sum(axis=0))
-        else:
-            coef = sparse.csr_matrix((1, self.n_rows))
-        coef.eliminate_zeros()
-        return cost, coef
+        e = cls.entries
+        if not schedule:
+            return cost, _Sparse(np.zeros(0, dtype=np.int32), np.zeros(0))
+        rows = np.concatenate([e.indices[e.indptr[k]:e.indptr[k + 1]] for k in schedule])
+        vals = np.concatenate([e.data[e.indptr[k]:e.indptr[k + 1]] for k in schedule])
+        uniq, inv = np.unique(rows, return_inverse=True)
+        summed = np.bincount(inv, weights=vals)
+        keep = summed != 0
+        return cost, _Sparse(uniq[keep].astype(np.int32), summed[keep])
 
 
 def build_master(scenario: Scenario, units: list[Unit], classes: list[AgentClass], demand: Demand,
@@ -136,6 +161,7 @@ def build_master(scenario: Scenario, units: list[Unit], classes: list[AgentClass
     """Every row of the master, the structural variables, and each class's option entries."""
     lp = highspy.Highs()
     lp.setOptionValue("output_flag", False)
+    lp.setOptionValue("simplex_strategy", 4)  # primal simplex: new columns keep the basis primal feasible
     m = Master(scenario, classes, lp)
     # rows first (HiGHS columns refer to them), with their structural variables after
     pending: list = []
@@ -191,26 +217,23 @@ def master_coverage(m: Master, demand: Demand, surplus: dict, pending: list) -> 
     for (t, q), curve in demand.loss_fen.items():
         top = int(curve[0])
         sp = surplus.get((t, q))
-        if top <= 0 and (sp is None or sp.fen_per_agent <= 0):
+        over = sp.fen_per_agent if sp is not None and sp.fen_per_agent > 0 else 0
+        if top <= 0 and not over:
             continue
-        r = m.row(0.0, 0.0)  # sum of agents on (t, q) - staff = 0
+        # the head count as unit steps: step n (the (n+1)-th agent) changes the lost value by the
+        # curve's slope there, plus the over-cover price past the requirement; the steps of a
+        # convex curve fill in order, and where rounding to fen bends it the LP may fill them
+        # out of order, which can only lower its value (a relaxation, never a higher bound)
+        r = m.row(0.0, 0.0)  # agents on (t, q) - sum of the steps = 0
         staff_row[(t, q)] = r
-        staff_entries = [(r, -1.0)]
-        if top > 0:
-            pieces = []
-            for n in range(len(curve)):
-                here = int(curve[n])
-                slope = int(curve[n + 1]) - here if n + 1 < len(curve) else 0
-                if here <= 0 and slope >= 0:
-                    break
-                pieces.append(m.row(here - slope * n, INF))  # lost - slope * staff >= here - slope * n
-                staff_entries.append((pieces[-1], -float(slope)))
-            pending.append((1.0, 0.0, INF, [(p, 1.0) for p in pieces]))  # no cap at the curve's top: rounding to fen can bend the curve by a fen
-        if sp is not None and sp.fen_per_agent > 0:
-            rs = m.row(-sp.required, INF)  # surplus - staff >= -required
-            staff_entries.append((rs, -1.0))
-            pending.append((float(sp.fen_per_agent), 0.0, float(max(0, cap[(t, q)] - sp.required)), [(rs, 1.0)]))
-        pending.append((0.0, 0.0, float(cap[(t, q)]), staff_entries))
+        m.constant_fen += top
+        n_steps = min(len(curve) - 1, cap[(t, q)])
+        for n in range(n_steps):
+            slope = float(int(curve[n + 1]) - int(curve[n])) + (over if sp is not None and n >= sp.required else 0)
+            pending.append((slope, 0.0, 1.0, [(r, -1.0)]))
+        rest = cap[(t, q)] - n_steps  # agents beyond the curve's end: nothing more lost
+        if rest > 0:
+            pending.append((float(over) if sp is not None and n_steps >= sp.required else 0.0, 0.0, float(rest), [(r, -1.0)]))
     for c, cls in enumerate(m.classes):
         skills = cls.unit.agent.skills
         working = _working(m, c)
@@ -388,16 +411,12 @@ def dual_function(master: Master, classes: list[AgentClass], priced: list, duals
     y[(y > 0) & (lb == -INF)] = 0.0  # a <= row cannot have a positive multiplier, a >= row a negative one
     y[(y < 0) & (ub == INF)] = 0.0
     total = float(np.where(y > 0, np.where(lb > -INF, lb, 0.0), np.where(ub < INF, ub, 0.0)) @ y)
-    for j, (cost, lo, hi, idx, val) in enumerate(master.structural):
-        if j < len(classes):
-            continue  # a class's no-schedule column: counted with the class below
-        rc = cost - float(val @ y[idx]) if len(idx) else cost
-        if rc < 0:
-            if hi == INF:
-                return None
-            total += rc * hi
-        else:
-            total += rc * lo
+    cost, lo, hi, matrix = master.structural_arrays()
+    rc = cost - matrix.T @ y
+    rc[: len(classes)] = 0.0  # the classes' no-schedule columns: counted with each class below
+    if np.any((rc < 0) & (hi == INF)):
+        return None
+    total += float(np.where(rc < 0, rc * np.where(hi == INF, 0.0, hi), rc * lo).sum())
     for c, (cls, p) in enumerate(zip(classes, priced, strict=True)):
         artificial = master.structural[c][0] - y[cls.conv_row]
         total += cls.size * min(p.bound, artificial)
