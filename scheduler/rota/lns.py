@@ -22,6 +22,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.rota.model import RotaModel
 from scheduler.rota.values import SolutionValues
+from scheduler.scenario.views import slot_days
 
 START_SIZE = 60.0
 """Shift choices freed by the first neighbourhood of each kind."""
@@ -37,22 +38,16 @@ def _cells(m: RotaModel) -> dict[tuple[int, int], list[int]]:
     for a, (u, xs) in enumerate(zip(m.units, m.choice, strict=True)):
         for o, x in zip(u.options, xs, strict=True):
             cells[(a, o.day)].append(x.index)
-    day = _slot_days(m)
+    day = slot_days(m.scenario)
     for (a, t, _q), v in m.queue_vars.items():
         cells[(a, int(day[t]))].append(v.index)
     return cells
 
 
-def _slot_days(m: RotaModel) -> np.ndarray:
-    """Local calendar day (0 = the horizon's first) of every slot."""
-    slots = m.scenario.slots
-    return np.asarray((slots.normalize() - slots[0].normalize()).days)
-
-
 def _day_weights(m: RotaModel, incumbent: SolutionValues, days: int) -> np.ndarray:
     """What the incumbent pays per day in lost inquiries (and over-cover): where to look first."""
     w = np.ones(days)
-    day = _slot_days(m)
+    day = slot_days(m.scenario)
     for (t, _q), v in m.lost.items():
         w[int(day[t])] += incumbent.value(v) / 100
     return w / w.sum()

@@ -30,6 +30,7 @@ from scipy import sparse
 
 from scheduler.rota.model import Demand, Unit
 from scheduler.scenario import Scenario
+from scheduler.scenario.views import night_mask, slot_phases
 
 INF = highspy.kHighsInf
 ARTIFICIAL_FEN = 1e8
@@ -294,8 +295,9 @@ def master_ratio_bounds(m: Master, pending: list) -> None:
     """Pre-sale share of agent-slots per phase within bounds, over the whole phase."""
     sc = m.scenario
     presale = {q.id for q in sc.config.queues if q.kind == "presale"}
+    phases = slot_phases(sc)
     for phase, rb in sc.config.ratio_bounds.items():
-        ks = {t for t in range(sc.n_slots) if sc.phase_of_slot(t) == phase}
+        ks = set(np.flatnonzero(phases == phase).tolist())
         lo, hi = int(round(rb.min_presale_share * 1000)), int(round(rb.max_presale_share * 1000))
         if not any(t in ks for c in range(len(m.classes)) for t in _working(m, c)):
             continue
@@ -326,7 +328,7 @@ def master_fairness(m: Master, pending: list) -> None:
         if not cls.unit.agent.standby:
             groups[cls.unit.agent.contract].append(c)
             n_agents[cls.unit.agent.contract] += cls.size
-    night = np.array([sc.is_night_slot(t) for t in range(sc.n_slots)])
+    night = night_mask(sc)
     for cid, cs in groups.items():
         if n_agents[cid] < 2:
             continue
