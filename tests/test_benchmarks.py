@@ -82,7 +82,7 @@ def test_peers_quick_on_small_shop(tmp_path):
     )
     assert p.returncode == 0, p.stderr[-2000:]
     text = out.read_text(encoding="utf-8")
-    for label in ("ours (bound + hint", "direct per-agent CP-SAT", "greedy (largest shortfall"):
+    for label in ("ours (engine auto", "aggregate bound + split only", "direct per-agent CP-SAT", "greedy (largest shortfall"):
         row = next(ln for ln in text.splitlines() if ln.startswith(f"| {label}"))
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert float(cells[1].replace(",", "")) > 0  # cost measured by the checker

@@ -28,6 +28,10 @@ from scheduler.rota.values import SolutionValues
 from scheduler.rota.options import AgentOptions, ShiftOption, agent_options, n_days, slot_time
 from scheduler.scenario import Scenario
 
+CG_SHARE = 0.5
+"""Share of the time left that column generation gets after the aggregate left a gap."""
+CG_SHARE_FROM_NOTHING = 0.6
+"""...and when no rota is known yet (day-roster rules, or the aggregate found none): it builds the first."""
 CG_MIN_SECONDS = 2.0
 """Column generation is not started with less time than this (its first rounds would be lost)."""
 LNS_AFTER_SHARE = 0.3
@@ -157,7 +161,10 @@ def solve_rota(
     # 1. aggregated model: proven lower bound and hint (not for replan: its frozen past is per agent)
     agg = agg_solver = None
     agg_status, agg_bound, classes = cp_model.UNKNOWN, -math.inf, []
-    if extra is None and engine != "column_generation":
+    splits: list[SolutionValues] = []  # every legal rota split from the aggregate: first columns
+    # the aggregate sees no day-roster rule: its split would break them, so with them column
+    # generation (whose pricing keeps them) starts the search
+    if extra is None and engine != "column_generation" and not (roster is not None and engine == "auto"):
         # with column generation behind it the aggregate gets one go: when a loaded machine finds
         # nothing in it, column generation builds the rota instead
         shares = (0.25,) if engine == "auto" else (0.35, 0.3)
@@ -185,6 +192,8 @@ def solve_rota(
             m.model.clear_hints()
             _hint_from_aggregate(m, agg, agg_solver, classes, balance)
             done = _complete_hint(m, seed, workers, max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.25))
+            if done is not None:
+                splits.append(done)
             if done is not None and (fallback is None or done.objective_value < fallback.objective_value):
                 fallback = done
         if fallback is not None:
@@ -199,12 +208,12 @@ def solve_rota(
         fallback = _complete_hint(m, seed, workers, max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.3))
     # 3. column generation where the aggregate leaves a gap: a per-agent bound and rota
     cg = None
-    cg_time = (time_limit - (time.perf_counter() - t0)) * (1.0 if engine == "column_generation" and fallback is None else 0.5)
+    cg_time = (time_limit - (time.perf_counter() - t0)) * (CG_SHARE_FROM_NOTHING if fallback is None else CG_SHARE)
     if extra is None and engine != "aggregate" and cg_time >= CG_MIN_SECONDS and (
         fallback is None or _gap(fallback.objective_value, agg_bound * 100) > gap_limit
     ):
-        cg = _column_generation(m, scenario, units, demand, roster, fallback, cg_time * 0.8 if fallback is None else cg_time,
-                                 seed, workers, should_stop, on_progress, t0)
+        cg = _column_generation(m, scenario, units, demand, roster, fallback, splits,
+                                 cg_time, seed, workers, should_stop, on_progress, t0)
         if cg.bound_fen > -math.inf:
             agg_bound = max(agg_bound, cg.bound_fen / 100)
         if cg.schedules is not None:
@@ -288,11 +297,16 @@ def solve_rota(
 
 
 def _column_generation(m: RotaModel, scenario: Scenario, units: list[Unit], demand: Demand, roster, fallback,
-                       time_limit: float, seed: int, workers: int, should_stop, on_progress, t0: float) -> CGResult:
-    """Column generation from the best rota so far (its schedules are the first columns)."""
-    start = None
-    if fallback is not None:
-        start = {i: [k for k, x in enumerate(xs) if fallback.value(x)] for i, xs in enumerate(m.choice)}
+                       others: list, time_limit: float, seed: int, workers: int, should_stop, on_progress, t0: float,
+                       ) -> CGResult:
+    """Column generation from the best rota so far (its schedules, and those of `others`, are
+    the first columns; the best one is the integer master's first incumbent)."""
+
+    def schedules_of(sol) -> dict[int, list[int]]:
+        return {i: [k for k, x in enumerate(xs) if sol.value(x)] for i, xs in enumerate(m.choice)}
+
+    start = schedules_of(fallback) if fallback is not None else None
+    extra_columns = [schedules_of(o) for o in others if o is not fallback]
     limits = roster.limits if roster is not None else {}
 
     def class_of(u: Unit):
@@ -305,7 +319,7 @@ def _column_generation(m: RotaModel, scenario: Scenario, units: list[Unit], dema
             on_progress("bound", lp / 100, bound / 100, time.perf_counter() - t0)
 
     return column_generation(scenario, units, demand, class_of, time_limit, roster=roster, start=start, seed=seed,
-                             workers=workers, should_stop=should_stop, on_round=on_round)
+                             workers=workers, should_stop=should_stop, on_round=on_round, more_columns=extra_columns)
 
 
 def _complete_schedules(m: RotaModel, schedules: dict[int, list[int]], seed: int, workers: int, time_limit: float):

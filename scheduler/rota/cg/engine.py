@@ -75,11 +75,13 @@ def column_generation(
     should_stop: Callable[[], bool] | None = None,
     on_round: Callable[[float, float, float], None] | None = None,
     integer_share: float = 0.3,
+    more_columns: list[dict[int, list[int]]] | None = None,
 ) -> CGResult:
     """Run column generation for `time_limit` seconds (the integer master gets `integer_share`).
 
     `start`: per-unit option indexes of a known legal rota (the split aggregate), its schedules
-    the first columns. `constant_fen`: costs outside the master (none today; kept for callers).
+    the first columns and the integer master's first incumbent; `more_columns`: other legal
+    rotas whose schedules join the first columns. `constant_fen`: costs outside the master.
     """
     t0 = time.perf_counter()
     groups: dict[Hashable, list[int]] = defaultdict(list)
@@ -89,11 +91,11 @@ def column_generation(
     master = build_master(scenario, units, classes, demand, roster.surplus if roster else None)
     constant = master.constant_fen + constant_fen
     pricers = [Pricer(scenario, cls.unit, roster, cls.hire_fen, seed) for cls in classes]
-    if start:
+    for known in ([start] if start else []) + list(more_columns or []):
         for c, cls in enumerate(classes):
             for i in cls.units:
-                if i in start:
-                    master.add_schedule(c, tuple(sorted(start[i])))
+                if i in known:
+                    master.add_schedule(c, tuple(sorted(known[i])))
     lp = master.lp
     lp_deadline = t0 + time_limit * (1 - integer_share)
     best_bound, lp_value, rounds = -math.inf, math.inf, 0
