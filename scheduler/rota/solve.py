@@ -315,11 +315,15 @@ def _column_generation(m: RotaModel, scenario: Scenario, units: list[Unit], dema
                 getattr(u.agent, "hire_cost_yuan", 0.0), getattr(u.agent, "pool", None))
 
     def on_round(seconds: float, lp: float, bound: float) -> None:
-        if on_progress:
-            on_progress("bound", lp / 100, bound / 100, time.perf_counter() - t0)
+        if on_progress:  # the best rota so far (the LP's value until there is one) and the proven bound
+            best = fallback.objective_value / 100 if fallback is not None else lp / 100
+            on_progress("bound", best, bound / 100, time.perf_counter() - t0)
 
+    # with a rota in hand the integer master only tries to beat it, briefly; without one it must build it
+    share = 0.15 if fallback is not None else 0.3
     return column_generation(scenario, units, demand, class_of, time_limit, roster=roster, start=start, seed=seed,
-                             workers=workers, should_stop=should_stop, on_round=on_round, more_columns=extra_columns)
+                             workers=workers, should_stop=should_stop, on_round=on_round, more_columns=extra_columns,
+                             integer_share=share)
 
 
 def _complete_schedules(m: RotaModel, schedules: dict[int, list[int]], seed: int, workers: int, time_limit: float):

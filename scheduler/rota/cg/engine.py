@@ -234,9 +234,6 @@ def integer_master(master: Master, time_limit: float, start: dict[int, list[int]
         lp.setSolution(master.incumbent)
     lp.run()
     lp.setOptionValue("time_limit", highspy.kHighsInf)
-    import os
-    if os.environ.get("CG_DEBUG"):
-        print("MIP", lp.getModelStatus(), lp.getInfo().primal_solution_status, lp.getInfo().objective_function_value, lp.getInfo().mip_gap, time_limit)
     if lp.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
         return None, None
     x = np.array(lp.getSolution().col_value)
