@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 OUT = ROOT / "benchmarks" / "RESULTS.md"
 # the order a reader wants; any other results/*.md follows alphabetically
-ORDER = ["peers", "scale", "staffing", "curtois", "replan"]
-PACKAGES = ["ortools", "numpy", "pandas", "scipy", "pydantic", "pyworkforce", "matplotlib", "psutil"]
+ORDER = ["peers", "scale", "scale_1000", "staffing", "curtois", "curtois_large", "season", "replan"]
+PACKAGES = ["ortools", "highspy", "numpy", "pandas", "scipy", "pydantic", "pyworkforce", "matplotlib", "psutil"]
 
 
 def _run(cmd: list[str]) -> str:
