@@ -236,3 +236,12 @@ def test_bound_never_exceeds_published_best_known(number):
     assert res.bound_fen / 100 <= ub + 1e-6
     if res.integer_fen is not None:
         assert res.integer_fen / 100 >= res.bound_fen / 100 - 1e-6
+
+
+def test_bound_rounds_up_to_whole_penalty_points():
+    """Curtois prices whole points (100 fen each): the engine's bound is a whole number of points,
+    never above the enumerated optimum."""
+    inst = tiny()
+    out = curtois.solve(inst, time_limit=10)
+    assert out.bound == int(out.bound)
+    assert out.bound <= brute_force(inst) <= out.objective

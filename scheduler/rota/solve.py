@@ -35,8 +35,8 @@ CG_SHARE_FROM_NOTHING = 0.6
 CG_MIN_SECONDS = 2.0
 """Column generation is not started with less time than this (its first rounds would be lost)."""
 LNS_AFTER_SHARE = 0.3
-"""Where column generation ran, the plain search's share of the time left; the neighbourhood
-search takes the rest (on Curtois it finds far better rotas than one long search)."""
+"""With day-roster rules, the plain search's share of the time left; the neighbourhood search
+takes the rest (on Curtois it finds far better rotas than one long search)."""
 
 Progress = Callable[[str, float, float, float], None]
 """on_progress(stage, best objective in yuan, bound in yuan, seconds)."""
@@ -230,9 +230,11 @@ def solve_rota(
     if fallback is not None and _gap(fallback.objective_value, known_bound) <= gap_limit:
         solver, status = fallback, cp_model.FEASIBLE  # good enough, proven: no search needed
     else:
-        # where column generation was needed, a neighbourhood search takes over from the plain search
+        # with day-roster rules a neighbourhood search takes over from the plain search (on Curtois
+        # it finds far better rotas); on the product's own scenarios the plain search does better
+        # (benchmarks/results/peers.md: weekly 61,277 against 62,247 with the search cut short)
         deadline = time.perf_counter() + remaining
-        search = remaining * (LNS_AFTER_SHARE if cg is not None and fallback is not None else 1.0)
+        search = remaining * (LNS_AFTER_SHARE if roster is not None and fallback is not None else 1.0)
         solver = _solver(search, seed, workers, gap=gap_limit, presolve=False)
         if isinstance(should_stop, StopToken):
             should_stop.register(solver)
@@ -266,7 +268,7 @@ def solve_rota(
     if status == cp_model.FEASIBLE and not isinstance(solver, _Values):
         solver = _tighten(m, solver, seed, workers, max(1.0, reserve)) or solver
     obj = solver.objective_value / 100
-    bound = max(rota_bound, agg_bound if extra is None else -math.inf)
+    bound = _round_up_to_objective_grid(m, max(rota_bound, agg_bound if extra is None else -math.inf))
     bound = min(max(bound, 0.0), obj)  # every cost is non-negative: 0 when nothing better is proven
     gap = 0.0 if status == cp_model.OPTIMAL or obj <= 0 else max(0.0, (obj - bound) / abs(obj))
     shifts, assignments = extract(m, solver)
@@ -294,6 +296,25 @@ def solve_rota(
         },
         interrupted=bool(should_stop and should_stop()),
     )
+
+
+def _round_up_to_objective_grid(m: RotaModel, bound_yuan: float) -> float:
+    """Every rota's cost is the objective's offset plus a whole multiple of the gcd of its
+    coefficients (all in fen), so a proven bound rounds up to the next such value (Curtois:
+    penalties in whole points, so 1715.96 proves 1716)."""
+    if not math.isfinite(bound_yuan):
+        return bound_yuan
+    obj = m.model.proto.objective
+    g = 0
+    for c in obj.coeffs:
+        g = math.gcd(g, abs(int(c)))
+        if g == 1:
+            return bound_yuan
+    if g <= 1:
+        return bound_yuan
+    offset = int(round(obj.offset))
+    fen = math.floor(bound_yuan * 100 + 1e-6)
+    return (offset + math.ceil((fen - offset) / g) * g) / 100
 
 
 def _column_generation(m: RotaModel, scenario: Scenario, units: list[Unit], demand: Demand, roster, fallback,
