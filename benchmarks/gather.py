@@ -107,7 +107,7 @@ def load_flag(text: str, cores: int) -> str:
     return f"*Machine load during this section's run: 1-minute load average up to {top:.1f} on {cores} cores.*"
 
 
-def gather() -> str:
+def gather(note: str = "") -> str:
     files = {p.stem: p for p in RESULTS.glob("*.md")}
     names = [n for n in ORDER if n in files] + sorted(set(files) - set(ORDER))
     lines = [
@@ -124,6 +124,7 @@ def gather() -> str:
         "The machine is shared with other work: each section records the load (`uptime`) during its run; timings taken "
         "under a 1-minute load average above the 2 cores are slower than on an idle machine.",
         "",
+        *([f"Conditions of this gathering's runs: {note}", ""] if note else []),
         "Sections: " + ", ".join(f"{n} (results/{files[n].name})" for n in names) + ".",
         "",
     ]
@@ -142,8 +143,9 @@ def gather() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--note", default="", help="how the runs were shielded from other work on the machine, if at all")
     args = ap.parse_args()
-    text = gather()
+    text = gather(args.note)
     out = Path(args.out)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(text, encoding="utf-8")
