@@ -335,7 +335,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description="Greedy rota, scored by the independent checker")
     ap.add_argument("scenario", nargs="?", default="double11")
     args = ap.parse_args()
-    from scheduler.check import check_rota
+    from scheduler.checker import check_rota
     from scheduler.demand import forecast
     from scheduler.scenario import load_scenario
     from scheduler.staffing import staffing

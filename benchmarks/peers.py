@@ -2,7 +2,7 @@
 
 For each scenario (default: double11 and weekly) the forecast, the staffing requirement and the
 priced demand are computed once; then every contender makes a rota and the independent checker
-(`scheduler.check.check_rota`) scores every rota the same way, from the rota alone:
+(`scheduler.checker.check_rota`) scores every rota the same way, from the rota alone:
 
 - **ours**: `solve_rota` as `scheduler plan` runs it (engine `auto`: the aggregated bound and split,
   column generation where they leave a gap, then the per-agent model and neighbourhood search),
@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from greedy import Cover, greedy_rota  # noqa: E402
 
-from scheduler.check import check_rota  # noqa: E402
+from scheduler.checker import check_rota  # noqa: E402
 from scheduler.demand import forecast  # noqa: E402
 from scheduler.pipeline import priced_demand  # noqa: E402
 from scheduler.rota import solve_rota  # noqa: E402
@@ -496,7 +496,7 @@ def main(argv: list[str] | None = None) -> None:
         "## Peers on the same demand",
         "",
         f"Command: `{cmd.strip()}` (run {time.strftime('%Y-%m-%d %H:%M %Z')} on commit {_commit()}). Every figure below is measured by that "
-        "run; every rota is scored by `scheduler.check.check_rota` from the rota alone.",
+        "run; every rota is scored by `scheduler.checker.check_rota` from the rota alone.",
         "",
     ]
     for item in args.scenarios:

@@ -34,7 +34,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scheduler.check import check_folder, check_rota  # noqa: E402
+from scheduler.checker import check_folder, check_rota  # noqa: E402
 from scheduler.replan import format_changes, replan  # noqa: E402
 from scheduler.report.files import replan_writers, write_plan  # noqa: E402
 from scheduler.scenario import load_scenario  # noqa: E402

@@ -119,7 +119,7 @@ def make_scenario(folder: Path, agents: int, days: int, slot_minutes: int, time_
 
 def child(folder: str, time_limit: float, seed: int, workers: int) -> dict:
     """One size, in this process: the pipeline, the solve with its progress, the checker, peak RSS."""
-    from scheduler.check import check_rota
+    from scheduler.checker import check_rota
     from scheduler.demand import forecast
     from scheduler.pipeline import priced_demand
     from scheduler.rota import solve_rota

@@ -16,9 +16,10 @@ calls these same functions)::
     new = scheduler.replan("plan", "actuals.csv", "2026-11-11T12:00:00+08:00")
     new.changes                                     # who changed: agent_id, change, before, after
 
-`staffing`, `check` and `replan` are also the modules of those names: calling the module calls
-its stage function (``scheduler.check(folder)`` is ``check_folder(folder)``), while
-``scheduler.staffing.erlang_c`` and the other helpers stay reachable as attributes.
+`staffing` and `replan` are also the modules of those names: calling the module calls its
+stage function, while ``scheduler.staffing.erlang_c`` and the other helpers stay reachable as
+attributes. ``scheduler.check(folder)`` is ``check_folder(folder)`` of the checker's package,
+``scheduler.checker``.
 
 Names are imported on first use, so ``import scheduler`` stays fast.
 """
@@ -35,7 +36,7 @@ from scheduler.version import __version__
 
 if TYPE_CHECKING:  # what static tools and IDEs see; at run time these load on first use
     from scheduler import check, replan, staffing
-    from scheduler.check import CheckReport, Violation, check_folder, check_rota, format_report
+    from scheduler.checker import CheckReport, Violation, check_folder, check_rota, format_report
     from scheduler.demand import forecast, sizing
     from scheduler.handover import handover_sheet
     from scheduler.pipeline import plan
@@ -54,12 +55,12 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Plan": ("scheduler.results", "Plan"),
     "plan": ("scheduler.pipeline", "plan"),
     "RotaResult": ("scheduler.results", "RotaResult"),
-    "check": ("scheduler.check", None),
-    "check_folder": ("scheduler.check", "check_folder"),
-    "check_rota": ("scheduler.check", "check_rota"),
-    "format_report": ("scheduler.check", "format_report"),
-    "CheckReport": ("scheduler.check", "CheckReport"),
-    "Violation": ("scheduler.check", "Violation"),
+    "check": ("scheduler.checker", "check_folder"),
+    "check_folder": ("scheduler.checker", "check_folder"),
+    "check_rota": ("scheduler.checker", "check_rota"),
+    "format_report": ("scheduler.checker", "format_report"),
+    "CheckReport": ("scheduler.checker", "CheckReport"),
+    "Violation": ("scheduler.checker", "Violation"),
     "replan": ("scheduler.replan", None),
     "write_plan": ("scheduler.report.files", "write_plan"),
     "replan_writers": ("scheduler.report.files", "replan_writers"),
@@ -67,7 +68,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 }
 
 # modules that are also callable stages: module name -> the function a call runs
-_STAGES: dict[str, str] = {"staffing": "staffing", "check": "check_folder", "replan": "replan"}
+_STAGES: dict[str, str] = {"staffing": "staffing", "replan": "replan"}
 
 __all__ = [
     "CheckReport",

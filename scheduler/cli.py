@@ -493,7 +493,7 @@ def check_cmd(
     """Check a rota independently: every rule and figure re-derived from its files. Exit 1 on violations."""
 
     def body() -> None:
-        from scheduler.check import check_folder, format_report
+        from scheduler.checker import check_folder, format_report
 
         report = check_folder(directory, scenario)
         typer.echo(format_report(report))

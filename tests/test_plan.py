@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from scheduler.check import check_folder
+from scheduler.checker import check_folder
 from scheduler.pipeline import plan
 from scheduler.report import write_plan
 

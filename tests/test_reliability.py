@@ -485,7 +485,7 @@ def test_input_hash_changes_with_any_input_file(tmp_path, edit):
 
 
 def test_api_replan_and_check_raise_input_error(tmp_path, small_plan):
-    from scheduler.check import check_folder
+    from scheduler.checker import check_folder
     from scheduler.replan import replan as api_replan
 
     folder = tmp_path / "plan"
@@ -516,7 +516,7 @@ def fuzz_plan(small_plan, tmp_path_factory):
 
 
 def _fuzz_plan_file(fuzz_plan, name: str, edits: list[tuple]) -> None:
-    from scheduler.check import CheckReport, check_folder
+    from scheduler.checker import CheckReport, check_folder
 
     folder, sc = fuzz_plan
     original = (folder / name).read_bytes()

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from scheduler.check import check_folder
+from scheduler.checker import check_folder
 from scheduler.scenario import BUILTIN_DIR
 
 NOW = "2026-06-18T12:00:00+08:00"
@@ -151,7 +151,7 @@ def test_surge_adds_coverage_where_needed_with_few_changes(published, surge):
     assert (changes.price_yuan > 0).all()
     # the checker, under the new forecast, finds fewer lost inquiries than the unchanged rota
     unchanged = check_folder(published, surge / "scenario")
-    from scheduler.check import check_rota
+    from scheduler.checker import check_rota
     from scheduler.scenario import load_scenario
 
     sc = load_scenario(surge / "scenario")

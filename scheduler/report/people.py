@@ -124,7 +124,7 @@ def _check(plan: Plan, folder: Path, lang: str) -> tuple[list[str], bool | None]
     if not (folder / "shifts.csv").exists() or not (folder / "assignments.csv").exists():
         return [t("check_not_run", lang, why="shifts.csv / assignments.csv not in the folder")], None
     try:
-        from scheduler.check import check_folder
+        from scheduler.checker import check_folder
 
         report = check_folder(folder, plan.scenario)
     except Exception as exc:  # noqa: BLE001 - the report still shows everything else
