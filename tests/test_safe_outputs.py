@@ -76,7 +76,7 @@ def test_xlsx_text_drops_what_xml_cannot_hold():
 @given(st.lists(st.text(TEXT), min_size=1, max_size=20))
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 def test_csv_writer_and_checker_reader_round_trip(tmp_path, texts):
-    from scheduler.check import _read_csv
+    from scheduler.checker.tables import read_csv
     from scheduler.report.files import write_csv
 
     path = tmp_path / "t.csv"
@@ -84,7 +84,7 @@ def test_csv_writer_and_checker_reader_round_trip(tmp_path, texts):
     for rec in csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")):
         assert not any(c.startswith(FORMULA_STARTS) for c in rec)
     problems: list = []
-    back = _read_csv(path, problems)
+    back = read_csv(path, problems)
     assert not problems
     assert list(back.agent_name) == texts
 
@@ -162,7 +162,7 @@ def _xml_lines(text: str) -> str:
 
 def _assert_inert(folder: Path, scenario_folder: Path) -> None:
     from scheduler import load_scenario
-    from scheduler.check import _read_csv
+    from scheduler.checker.tables import read_csv
 
     sc = load_scenario(scenario_folder)
     names = [a.name for a in sc.agents]
@@ -174,11 +174,11 @@ def _assert_inert(folder: Path, scenario_folder: Path) -> None:
             live = [c for c in rec if LIVE.match(c) and not _is_number(c)]
             assert not live, (p.name, live)
     problems: list = []
-    shifts = _read_csv(folder / "shifts.csv", problems)
+    shifts = read_csv(folder / "shifts.csv", problems)
     assert not problems
     by_id = {a.agent_id: a.name for a in sc.agents}
     assert all(by_id[a] == n for a, n in zip(shifts.agent_id, shifts.agent_name, strict=True))
-    handover = _read_csv(folder / "handover.csv", problems)
+    handover = read_csv(folder / "handover.csv", problems)
     for col in ("from_name", "to_name"):
         assert set(handover[col]) - {""} <= set(names)
     # rota.xlsx: text cells are strings, never formulas or error values
@@ -257,10 +257,10 @@ def test_replan_reads_hostile_plan_back_and_writes_inert_changes(cli, hostile_pl
                                "--out", out, "--absent", gone)
     assert code == 0, stderr
     _assert_inert(out, scen)
-    from scheduler.check import _read_csv
+    from scheduler.checker.tables import read_csv
 
     problems: list = []
-    changes = _read_csv(out / "changes.csv", problems)
+    changes = read_csv(out / "changes.csv", problems)
     from scheduler import load_scenario
 
     by_id = {a.agent_id: a.name for a in load_scenario(scen).agents}
