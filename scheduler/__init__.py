@@ -15,8 +15,9 @@ calls these same functions)::
     assert report.ok, report.violations
     new = scheduler.replan("plan", "actuals.csv", "2026-11-11T12:00:00+08:00")
     new.changes                                     # who changed: agent_id, change, before, after
+    rv = scheduler.review("plan", "agent_stats.csv")  # after the event: KPIs, flags (review folder)
 
-`staffing` and `replan` are also the modules of those names: calling the module calls its
+`staffing`, `replan` and `review` are also the modules of those names: calling the module calls its
 stage function, while ``scheduler.staffing.erlang_c`` and the other helpers stay reachable as
 attributes. ``scheduler.check(folder)`` is ``check_folder(folder)`` of the checker's package,
 ``scheduler.checker``.
@@ -35,7 +36,7 @@ from scheduler.errors import InfeasibleError, InputError, Problem
 from scheduler.version import __version__
 
 if TYPE_CHECKING:  # what static tools and IDEs see; at run time these load on first use
-    from scheduler import check, replan, staffing
+    from scheduler import check, replan, review, staffing
     from scheduler.checker import CheckReport, Violation, check_folder, check_rota, format_report
     from scheduler.demand import forecast, sizing
     from scheduler.handover import handover_sheet
@@ -62,13 +63,14 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "CheckReport": ("scheduler.checker", "CheckReport"),
     "Violation": ("scheduler.checker", "Violation"),
     "replan": ("scheduler.replan", None),
+    "review": ("scheduler.review", None),
     "write_plan": ("scheduler.report.files", "write_plan"),
     "replan_writers": ("scheduler.report.files", "replan_writers"),
     "handover_sheet": ("scheduler.handover", "handover_sheet"),
 }
 
 # modules that are also callable stages: module name -> the function a call runs
-_STAGES: dict[str, str] = {"staffing": "staffing", "replan": "replan"}
+_STAGES: dict[str, str] = {"staffing": "staffing", "replan": "replan", "review": "review"}
 
 __all__ = [
     "CheckReport",
@@ -92,6 +94,7 @@ __all__ = [
     "plan",
     "replan",
     "replan_writers",
+    "review",
     "sizing",
     "staffing",
     "write_plan",

@@ -546,6 +546,41 @@ def replan_cmd(
     guarded(body)
 
 
+@app.command("review")
+def review_cmd(
+    directory: Annotated[Path, typer.Argument(help="The plan folder the event was worked from.")],
+    agent_stats: Annotated[Path, typer.Option("--agent-stats", help="The shop's per-agent export (客服绩效 CSV, Chinese or English headers).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Review folder to write (default: DIR-review; replaced whole).")] = None,
+) -> None:
+    """After the event: per-agent KPIs against the team, the agents outside the band."""
+
+    def body() -> None:
+        from scheduler.report.review import REVIEW_MARKERS, write_review
+        from scheduler.review import review
+
+        target = out or directory.with_name(directory.name + "-review")
+        _check_out(target, "--out", REVIEW_MARKERS, directory, "the plan folder")
+        with _Signals() as sig:
+            rv = review(directory, agent_stats)
+            write_review(rv, target, extra_writers=[sig.committing])
+            sig.done(target)
+        s = rv.summary
+        typer.echo(f"{s['agents']} agents, {len(s['days'])} day(s) ({', '.join(s['days'])}), {s['rows']} rows"
+                   + (f"; columns not used: {', '.join(s['ignored_columns'])}" if s["ignored_columns"] else ""))
+        team = rv.kpis[(rv.kpis.scope == "team") & (rv.kpis.grain == "month")]
+        for r in team.itertuples(index=False):
+            typer.echo(f"team {r.period}: inquiry conversion {r.inquiry_conversion:.1%}, order value ¥{r.order_value_yuan:,.2f}, "
+                       f"payment rate {r.payment_rate:.1%}, first response {r.first_response_seconds:.1f} s, "
+                       f"answer rate {r.answer_rate:.1%}, sales ¥{r.sales_yuan:,.2f}")
+        month = rv.flags[rv.flags.grain == "month"]
+        typer.echo(f"{month.agent_id.nunique()} agent(s) outside the band" + (":" if len(month) else ""))
+        for r in month.itertuples(index=False):
+            typer.echo(f"  {r.agent_id} {r.agent_name}: {r.why}")
+        typer.echo(f"wrote {target}")
+
+    guarded(body)
+
+
 def main() -> None:
     """Console entry point."""
     try:
