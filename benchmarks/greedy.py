@@ -338,7 +338,7 @@ def main() -> None:
     from scheduler.checker import check_rota
     from scheduler.demand import forecast
     from scheduler.scenario import load_scenario
-    from scheduler.staffing import staffing
+    from scheduler.staffing_model import staffing
 
     sc = load_scenario(args.scenario)
     fc = forecast(sc)

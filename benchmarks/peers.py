@@ -51,7 +51,7 @@ from scheduler.demand import forecast  # noqa: E402
 from scheduler.pipeline import priced_demand  # noqa: E402
 from scheduler.rota import solve_rota  # noqa: E402
 from scheduler.scenario import Scenario, load_scenario  # noqa: E402
-from scheduler.staffing import staffing  # noqa: E402
+from scheduler.staffing_model import staffing  # noqa: E402
 
 PEERS_OUT = ROOT / "benchmarks" / "results" / "peers.md"
 

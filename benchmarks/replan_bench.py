@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from scheduler.checker import check_folder, check_rota  # noqa: E402
-from scheduler.replan import format_changes, replan  # noqa: E402
+from scheduler.replanning import format_changes, replan  # noqa: E402
 from scheduler.report.files import replan_writers, write_plan  # noqa: E402
 from scheduler.scenario import load_scenario  # noqa: E402
 
@@ -108,10 +108,10 @@ def run_old(ref: str, plan: Path, work: Path, case: dict, time_limit: float) -> 
             tar.extractall(src, filter="data")
     code = (
         "import json,sys,time\n"
-        "from scheduler.replan import replan\n"
+        "import scheduler\n"  # scheduler.replan: the stage, whichever layout the commit has
         "t=time.perf_counter()\n"
         "try:\n"
-        f"    p=replan({str(plan)!r},{str(case['actuals'])!r},{NOW!r},absent={case['absent']!r},time_limit={time_limit})\n"
+        f"    p=scheduler.replan({str(plan)!r},{str(case['actuals'])!r},{NOW!r},absent={case['absent']!r},time_limit={time_limit})\n"
         "    print(json.dumps({'ok':True,'changed':len(p.changes),'objective':p.rota.objective,'bound':p.rota.lower_bound,"
         "'solve_s':p.rota.solve_seconds,'wall_s':round(time.perf_counter()-t,1)}))\n"
         "except Exception as e:\n"

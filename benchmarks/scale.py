@@ -124,7 +124,7 @@ def child(folder: str, time_limit: float, seed: int, workers: int) -> dict:
     from scheduler.pipeline import priced_demand
     from scheduler.rota import solve_rota
     from scheduler.scenario import load_scenario
-    from scheduler.staffing import staffing
+    from scheduler.staffing_model import staffing
 
     t0 = time.perf_counter()
     sc = load_scenario(folder)

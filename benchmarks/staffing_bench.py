@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from sim_chat import simulate_chat  # noqa: E402
 
-from scheduler.staffing import (  # noqa: E402
+from scheduler.staffing_model import (  # noqa: E402
     chat_metrics,
     effective_aht_erlang_c,
     erlang_c_metrics,

@@ -17,7 +17,8 @@ from typing import Annotated, Any
 
 import typer
 
-from scheduler.errors import InfeasibleError, InputError, Interrupted, NoRotaFound, Problem
+from scheduler.errors import InfeasibleError, InputError, Interrupted, Problem
+from scheduler.interrupts import Signals, not_proven, run_interruptible, signal_name
 from scheduler.scenario import BUILTIN_DIR, builtin_names, load_config, load_scenario
 from scheduler.version import __version__
 
@@ -48,127 +49,18 @@ def guarded(fn: Callable[[], Any]) -> Any:
     except InputError as exc:
         _fail(2, f"error: bad input ({len(exc.problems)} problem{'s' * (len(exc.problems) != 1)}):\n{exc}")
     except InfeasibleError as exc:
-        if _not_proven(exc):
+        if not_proven(exc):
             _fail(1, "error: no rota found, and none proven impossible:\n" + "\n".join(f"  - {c}" for c in exc.clashes))
         _fail(1, "error: no rota can keep all the hard rules. These rules clash:\n"
               + "\n".join(f"  - {c}" for c in exc.clashes))
     except Interrupted as exc:
-        _fail(128 + exc.signum, f"interrupted ({_signal_name(exc.signum)}): {exc.message}")
+        _fail(128 + exc.signum, f"interrupted ({signal_name(exc.signum)}): {exc.message}")
     except KeyboardInterrupt:
         _fail(130, "interrupted (SIGINT): nothing was written")
     except MemoryError:
         _fail(2, "error: out of memory; shorten the horizon, use longer slots, or lower solver.max_model_variables")
     except Exception as exc:  # noqa: BLE001 - the promise is: no traceback, ever
         _fail(3, f"internal error ({type(exc).__name__}: {exc}); please report it with the scenario")
-
-
-def _not_proven(exc: InfeasibleError) -> bool:
-    """A search that ran out of time (or was stopped) without a rota, as opposed to a proven clash."""
-    return isinstance(exc, NoRotaFound) or any(
-        c.startswith(("no rota found within", "interrupted before any rota")) for c in exc.clashes)
-
-
-def _signal_name(signum: int) -> str:
-    import signal
-
-    try:
-        return signal.Signals(signum).name
-    except ValueError:
-        return f"signal {signum}"
-
-
-def _stop_token() -> Any:
-    """A StopToken that also stops a search registered before its solve() began.
-
-    CP-SAT's stop_search() is a no-op until solve() has started, so a stop that comes while the
-    model is being built would let the next search run its whole time limit; a time limit of
-    (almost) nothing is read when the search starts.
-    """
-    from scheduler.rota.solve import StopToken
-
-    class _Token(StopToken):
-        def register(self, solver: Any) -> Any:
-            if self.stopped:
-                solver.parameters.max_time_in_seconds = 0.01
-            return super().register(solver)
-
-        def stop(self) -> None:
-            for s in self._solvers:
-                s.parameters.max_time_in_seconds = 0.01
-            super().stop()
-
-    return _Token()
-
-
-class _Signals:
-    """What Ctrl-C (SIGINT) and SIGTERM do while a command runs; installed in the main thread only.
-
-    - phase "solving": the first signal stops the search; the best rota so far is then written
-      whole, marked `interrupted` in summary.json. A second signal quits without writing.
-    - phase "writing": a signal abandons the write; the temporary folder is removed and an
-      existing output folder stays exactly as it was.
-    - phase "committing" (the final rename of the finished folder into place): the signal waits
-      until the folder is complete, then the command ends with the signal's exit code.
-    """
-
-    def __init__(self) -> None:
-        self.token = _stop_token()
-        self.phase = "writing"
-        self.signum: int | None = None
-        self.count = 0
-        self.abort = False
-        self.pending: int | None = None
-        self._old: dict = {}
-
-    def __enter__(self) -> _Signals:
-        import signal
-        import threading
-
-        if threading.current_thread() is threading.main_thread():
-            self._old = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-        return self
-
-    def reinstall(self) -> None:
-        """Put the handlers back at the C level: a library (CP-SAT with catch_sigint_signal) may have
-        replaced them, leaving SIGINT at its default, which would kill the process mid-write."""
-        import signal
-
-        for sig in self._old:
-            signal.signal(sig, self._on_signal)
-
-    def __exit__(self, *exc: object) -> None:
-        import signal
-
-        for sig, handler in self._old.items():
-            signal.signal(sig, handler)
-        self._old = {}
-
-    def _on_signal(self, signum: int, frame: Any) -> None:
-        self.count += 1
-        self.signum = signum
-        if self.phase == "solving":
-            if self.count == 1:
-                self.token.stop()
-                typer.echo(f"\n{_signal_name(signum)}: stopping the search; the best rota so far will be written "
-                           "(send it again to quit without writing)", err=True)
-            else:
-                self.abort = True  # the waiting main thread quits
-            return
-        if self.phase == "committing":
-            self.pending = signum
-            return
-        raise Interrupted(signum, "stopped before the output was complete; nothing was written "
-                                  "(an existing output folder is unchanged)")
-
-    def committing(self, *_: Any) -> None:
-        """Last writer of a folder: from here on the folder is complete and only renamed into place."""
-        self.phase = "committing"
-
-    def done(self, out: Path) -> None:
-        """After the rename: a signal that came during it ends the command now that the folder is whole."""
-        self.phase = "writing"
-        if self.pending is not None:
-            raise Interrupted(self.pending, f"{out} was written completely before stopping")
 
 
 def _check_time_limit(value: float | None) -> None:
@@ -296,46 +188,6 @@ PLAN_MARKERS = ("summary.json", "shifts.csv")
 Scenario = Annotated[str, typer.Argument(help="A built-in name (double11) or a scenario folder.")]
 
 
-def _run_interruptible(work: Callable[[Any], Any], sig: _Signals) -> Any:
-    """Run `work(stop_token)` in a worker thread so Ctrl-C / SIGTERM can stop the search cleanly.
-
-    The first signal only stops the search: the best rota found so far is still returned (and
-    written, marked as interrupted in summary.json). A second signal quits without writing.
-    """
-    import os
-    import threading
-
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["result"] = work(sig.token)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
-            box["error"] = exc
-
-    sig.phase = "solving"
-    th = threading.Thread(target=target, daemon=True)
-    th.start()
-    while th.is_alive():
-        th.join(0.2)
-        sig.reinstall()
-        if sig.abort:
-            th.join(3.0)  # the search was told to stop at the first signal: let the solver threads end
-            if th.is_alive():  # a stage that cannot be stopped: leave now, nothing has been written yet
-                typer.echo(f"interrupted ({_signal_name(sig.signum or 2)}): quit without writing anything", err=True)
-                sys.stderr.flush()
-                os._exit(128 + (sig.signum or 2))
-            raise Interrupted(sig.signum or 2, "quit without writing anything")
-    sig.reinstall()
-    sig.phase = "writing"
-    if "error" in box:
-        err = box["error"]
-        if sig.token.stopped and isinstance(err, InfeasibleError) and _not_proven(err):
-            raise Interrupted(sig.signum or 2, "stopped before any rota was found; nothing was written")
-        raise err
-    return box["result"]
-
-
 def _progress_printer(quiet: bool, time_limit: float):
     """Progress while the solver works: the best cost, the bound and the gap.
 
@@ -387,7 +239,7 @@ def plan_cmd(
 
     def body() -> None:
         from scheduler.pipeline import plan
-        from scheduler.report import write_plan
+        from scheduler.report import people_writers, write_plan
 
         if lang not in ("zh", "en"):
             raise InputError([Problem("command line", "--lang", repr(lang), "zh or en")])
@@ -403,12 +255,12 @@ def plan_cmd(
                     return plan(sc, time_limit=time_limit, seed=seed, workers=workers, on_progress=update, should_stop=token)
             return plan(sc, time_limit=time_limit, seed=seed, workers=workers, on_progress=update, should_stop=token)
 
-        with _Signals() as sig:
-            result = _run_interruptible(work, sig)
+        with Signals() as sig:
+            result = run_interruptible(work, sig)
             result.summary["lang"] = lang
             if sig.token.stopped:
                 typer.echo(f"writing the best rota so far to {out} (signal again to quit without writing)", err=True)
-            write_plan(result, out, extra_writers=[*_people_writers(lang), sig.committing])
+            write_plan(result, out, extra_writers=[*people_writers(lang), sig.committing])
             sig.done(out)
         s = result.summary
         typer.echo(f"{s['status']}{' (interrupted: best rota so far)' if s['interrupted'] else ''}: "
@@ -420,15 +272,6 @@ def plan_cmd(
         typer.echo(f"wrote {out}")
 
     guarded(body)
-
-
-def _people_writers(lang: str) -> list:
-    """Writers of the people's files (report, Excel, charts, handover) when available."""
-    try:
-        from scheduler.report.people import writers
-    except ImportError:
-        return []
-    return writers(lang)
 
 
 @app.command("forecast")
@@ -444,7 +287,7 @@ def forecast_cmd(
 
         sc = load_scenario(scenario)
         _check_out(out, "--out", ("forecast.csv", "sizing.json"), sc.folder)
-        with _Signals() as sig:
+        with Signals() as sig:
             with atomic_folder(out) as tmp:
                 write_forecast(sc, tmp)
                 sig.committing()
@@ -465,11 +308,11 @@ def staff_cmd(
     def body() -> None:
         from scheduler.demand import forecast
         from scheduler.report.files import atomic_folder, write_csv
-        from scheduler.staffing import staffing
+        from scheduler.staffing_model import staffing
 
         sc = load_scenario(scenario)
         _check_out(out, "--out", ("staffing.csv",), sc.folder)
-        with _Signals() as sig:
+        with Signals() as sig:
             st = staffing(sc, forecast(sc))
             with atomic_folder(out) as tmp:
                 write_csv(st, tmp / "staffing.csv")
@@ -517,8 +360,8 @@ def replan_cmd(
     """Re-solve the rest of the event from actuals, changing as little of the published rota as pays."""
 
     def body() -> None:
-        from scheduler.replan import format_changes, replan
-        from scheduler.report.files import replan_writers, write_plan
+        from scheduler.replanning import format_changes, replan
+        from scheduler.report import people_writers, replan_writers, write_plan
 
         ids = [a.strip() for a in absent.split(",") if a.strip()]
         target = out or directory.with_name(directory.name + "-replan")
@@ -528,9 +371,9 @@ def replan_cmd(
         def work(token: Any) -> Any:
             return replan(directory, actuals, now, absent=ids, notice_hours=notice, time_limit=time_limit, should_stop=token)
 
-        with _Signals() as sig:
-            result = _run_interruptible(work, sig)
-            write_plan(result, target, extra_writers=[*replan_writers(), *_people_writers(lang), sig.committing])
+        with Signals() as sig:
+            result = run_interruptible(work, sig)
+            write_plan(result, target, extra_writers=[*replan_writers(), *people_writers(lang), sig.committing])
             sig.done(target)
         r = result.summary["replan"]
         for qid, info in r["ratios"].items():
@@ -556,7 +399,7 @@ def review_cmd(
 
     def body() -> None:
         from scheduler.report.review import REVIEW_MARKERS, write_review
-        from scheduler.review import review
+        from scheduler.reviewing import review
 
         target = out or directory.with_name(directory.name + "-review")
         _check_out(target, "--out", REVIEW_MARKERS, directory, "the plan folder")

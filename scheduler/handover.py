@@ -16,7 +16,7 @@ end with the planning horizon hand nothing over inside the plan and get no row.
 
 Items per row (expected values from the plan's own figures, not observations):
 - `open_chats`: chats the leaver holds at the moment, = the queue's expected chats in the system
-  in the last slot before the handover (queueing model of scheduler.staffing, productive agents
+  in the last slot before the handover (queueing model of scheduler.staffing_model, productive agents
   after shrinkage) ÷ agents working the queue in that slot (the chat model spreads chats evenly);
 - `unpaid_orders` (pre-sale queues): the leaver's share of the slot's inquiries over the shift's
   slots on the queue × inquiry conversion = orders placed, × economics.unpaid_share;
@@ -35,7 +35,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from scheduler.scenario import Queue, Scenario
-from scheduler.staffing import queue_metrics
+from scheduler.staffing_model import queue_metrics
 
 COLUMNS = [
     "time", "queue", "from_agent", "to_agent", "from_name", "to_name",

@@ -17,8 +17,8 @@ from scheduler.results import Plan, RotaResult
 from scheduler.rota import Demand, solve_rota
 from scheduler.rota.solve import Progress
 from scheduler.scenario import Scenario
-from scheduler.staffing import lost_inquiries_curve, queue_metrics
-from scheduler.staffing import staffing as make_staffing
+from scheduler.staffing_model import lost_inquiries_curve, queue_metrics
+from scheduler.staffing_model import staffing as make_staffing
 from scheduler.version import __version__
 
 __all__ = ["Plan", "coverage_table", "plan", "priced_demand", "summarise", "versions"]

@@ -7,7 +7,7 @@ import pandas as pd
 from scheduler.pipeline import Plan, coverage_table, priced_demand, summarise
 from scheduler.rota import RotaResult, solve_rota
 from scheduler.scenario import Scenario
-from scheduler.staffing import staffing
+from scheduler.staffing_model import staffing
 
 # inquiries per hour of day (small_shop's test load from test_rota)
 SMALL_LOAD = [20, 10, 5, 2, 2, 2, 5, 20, 60, 90, 110, 120, 110, 110, 120, 120, 110, 100, 100, 120, 150, 160, 140, 80]

@@ -1,4 +1,4 @@
-"""Discrete-event simulation of a chat team, to check scheduler.staffing against something independent.
+"""Discrete-event simulation of a chat team, to check scheduler.staffing_model against something independent.
 
 The simulated system is the real one the chat model approximates, not the model's chain:
 N agents, each carrying at most k chats; a new chat goes to the least-loaded agent (ties are

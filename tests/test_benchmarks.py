@@ -29,7 +29,7 @@ def _load(name: str):
 def test_greedy_small_shop_is_legal_and_scored_by_the_checker(small_shop):
     from scheduler.checker import check_rota
     from scheduler.demand import forecast
-    from scheduler.staffing import staffing
+    from scheduler.staffing_model import staffing
 
     greedy = _load("greedy")
     fc = forecast(small_shop)
@@ -48,7 +48,7 @@ def test_greedy_keeps_rules_between_shifts(weekly):
     """On a 7-day scenario the greedy's book keeps rest, weekly hours and consecutive days."""
     from scheduler.checker import check_rota
     from scheduler.demand import forecast
-    from scheduler.staffing import staffing
+    from scheduler.staffing_model import staffing
 
     greedy = _load("greedy")
     fc = forecast(weekly)

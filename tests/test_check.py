@@ -439,7 +439,7 @@ def test_fairness_leaves_standby_out(tmp_path):
 
 def _fake_staffing(monkeypatch):
     """Stand-ins with figures a person can check: required = ceil(arrivals / 10), lost = arrivals / 2^n."""
-    import scheduler.staffing as st
+    import scheduler.staffing_model as st
 
     def staffing(scenario, forecast):
         q = scenario.config.solver.staffing_quantile
@@ -469,7 +469,7 @@ def test_coverage_figures_with_stand_in_staffing(small_shop, monkeypatch):
 
 
 def test_coverage_figures_with_the_real_staffing_stage(small_shop):
-    st = pytest.importorskip("scheduler.staffing")
+    st = pytest.importorskip("scheduler.staffing_model")
     fc = flat_forecast(small_shop, 20)
     r = check(small_shop, BASE, fc)
     req = st.staffing(small_shop, fc)["required"].to_numpy()

@@ -205,7 +205,7 @@ def test_bound_below_small_shops_enumerated_optimum():
     bound is below it, and the engine forced to column generation reaches it."""
     from test_rota import SMALL_LOAD, brute_force_small_shop, flat_forecast
 
-    from scheduler.staffing import staffing
+    from scheduler.staffing_model import staffing
 
     sc = load_scenario("small_shop")
     fc = flat_forecast(sc, {"chat": SMALL_LOAD})

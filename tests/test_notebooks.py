@@ -159,26 +159,26 @@ def test_api_is_the_same_objects_as_the_modules():
     assert (scheduler.InputError, scheduler.InfeasibleError) == (InputError, InfeasibleError)
 
 
-def test_stage_modules_are_modules_and_callable():
-    import scheduler.staffing as st
+def test_stage_names_are_the_stage_functions_of_their_packages():
+    import scheduler.checker
+    import scheduler.replanning
+    import scheduler.staffing_model
 
-    assert scheduler.check is scheduler.check_folder  # the checker's stage: its module is scheduler.checker
-    for name in ("staffing", "replan"):
-        mod = getattr(scheduler, name)
-        assert isinstance(mod, types.ModuleType) and callable(mod), name
-        assert mod is sys.modules[f"scheduler.{name}"]
-    assert st is scheduler.staffing and st.erlang_c is scheduler.staffing.erlang_c
-    assert scheduler.staffing.erlang_c(2, 1.0) == pytest.approx(1 / 3)  # M/M/2 at 1 Erlang: C = 1/3
+    assert scheduler.staffing is scheduler.staffing_model.staffing
+    assert scheduler.check is scheduler.checker.check_folder
+    assert scheduler.replan is scheduler.replanning.replan
+    assert all(isinstance(f, types.FunctionType) for f in (scheduler.staffing, scheduler.check, scheduler.replan))
+    assert scheduler.staffing_model.erlang_c(2, 1.0) == pytest.approx(1 / 3)  # M/M/2 at 1 Erlang: C = 1/3
 
 
 def test_import_is_light_and_order_free():
-    """`import scheduler` loads neither pandas nor OR-Tools; a stage module imported first is still callable."""
+    """`import scheduler` loads neither pandas nor OR-Tools; a stage's package imported first leaves the stage callable."""
     code = (
         "import sys, time; t = time.perf_counter(); import scheduler; dt = time.perf_counter() - t\n"
         "heavy = sorted(m for m in ('pandas', 'ortools', 'scipy', 'pydantic', 'matplotlib') if m in sys.modules)\n"
         "from scheduler.checker import check_folder\n"
-        "from scheduler.replan import replan\n"
-        "print(dt, heavy, callable(scheduler.check), callable(scheduler.replan), scheduler.check is check_folder)\n"
+        "from scheduler.replanning import replan\n"
+        "print(dt, heavy, callable(scheduler.check), scheduler.replan is replan, scheduler.check is check_folder)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout.split(maxsplit=1)
     seconds, rest = float(out[0]), out[1].strip()
@@ -206,14 +206,16 @@ def test_bad_input_raises_the_public_error():
 
 def test_small_shop_end_to_end_through_the_api(tmp_path, small_shop):
     """Every stage through the public names; the result judged by the checker from the files alone."""
+    from scheduler import staffing_model
+
     sc = small_shop
     fc = scheduler.forecast(sc)
     assert {"slot_start", "queue", "p50", "p80", "p90"} <= set(fc.columns) and len(fc) == sc.n_slots
     assert (fc.p50 <= fc.p80 + 1e-9).all() and (fc.p80 <= fc.p90 + 1e-9).all()
     chain = scheduler.sizing(sc, fc)
     assert chain["source_formula"]["unit"] == "buyers, not agents"
-    req = scheduler.staffing(sc, fc)  # the module called as the stage
-    pd.testing.assert_frame_equal(req, scheduler.staffing.staffing(sc, fc))
+    req = scheduler.staffing(sc, fc)  # the stage function of scheduler.staffing_model
+    pd.testing.assert_frame_equal(req, staffing_model.staffing(sc, fc))
     assert (req.required >= 0).all() and req.required.max() > 0
 
     p = scheduler.plan(sc, time_limit=5, seed=0)

@@ -23,7 +23,7 @@ from scheduler.report import charts as charts_mod
 from scheduler.report import write_plan
 from scheduler.report.people import writers
 from scheduler.scenario import Queue
-from scheduler.staffing import chat_metrics
+from scheduler.staffing_model import chat_metrics
 
 PEOPLE_FILES = ("handover.csv", "rota.xlsx", "report.html", "coverage.png", "gantt.png")
 

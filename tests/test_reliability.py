@@ -486,7 +486,7 @@ def test_input_hash_changes_with_any_input_file(tmp_path, edit):
 
 def test_api_replan_and_check_raise_input_error(tmp_path, small_plan):
     from scheduler.checker import check_folder
-    from scheduler.replan import replan as api_replan
+    from scheduler.replanning import replan as api_replan
 
     folder = tmp_path / "plan"
     shutil.copytree(small_plan, folder)
@@ -553,7 +553,7 @@ def test_fuzz_check_summary_json(fuzz_plan, edits):
 @FUZZ
 @given(edits=ops)
 def test_fuzz_replan_actuals(fuzz_plan, tmp_path_factory, edits):
-    from scheduler.replan import load_actuals
+    from scheduler.replanning import load_actuals
     from scheduler.scenario import parse_timestamp
 
     _, sc = fuzz_plan

@@ -19,10 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scheduler.errors import InputError
-from scheduler.review import review
-from scheduler.review.export import COLUMNS, load_agent_stats
-from scheduler.review.kpis import flag_rows, kpi_table
-from scheduler.review.sim import SimSettings, simulate, write_sim
+from scheduler.reviewing import review
+from scheduler.reviewing.export import COLUMNS, load_agent_stats
+from scheduler.reviewing.kpis import flag_rows, kpi_table
+from scheduler.reviewing.sim import SimSettings, simulate, write_sim
 from scheduler.scenario import BUILTIN_DIR
 
 EN = ["agent_id", "date", "buyers_received", "buyers_answered", "buyers_inquired", "buyers_ordered", "buyers_paid",
@@ -247,7 +247,7 @@ def test_simulated_export_figures_add_up(tmp_path, plan_dir):
 
 
 def load_plan(plan_dir: Path):
-    from scheduler.review import load_plan_scenario
+    from scheduler.reviewing import load_plan_scenario
 
     return load_plan_scenario(plan_dir)
 

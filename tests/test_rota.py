@@ -15,7 +15,7 @@ from scheduler import InfeasibleError, load_scenario
 from scheduler.pipeline import priced_demand
 from scheduler.rota import solve_rota
 from scheduler.scenario import BUILTIN_DIR
-from scheduler.staffing import lost_inquiries_curve, staffing
+from scheduler.staffing_model import lost_inquiries_curve, staffing
 
 
 def flat_forecast(sc, per_hour: dict[str, list[float]]) -> pd.DataFrame:

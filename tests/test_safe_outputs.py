@@ -90,7 +90,7 @@ def test_csv_writer_and_checker_reader_round_trip(tmp_path, texts):
 
 
 def test_replan_reader_undoes_the_quote(tmp_path, small_shop):
-    from scheduler.replan import read_plan_csv
+    from scheduler.replanning import read_plan_csv
     from scheduler.report.files import write_csv
 
     names = ["=cmd|' /C calc'!A0", "@SUM(A1)", "'=x", "王芳", "+1"]

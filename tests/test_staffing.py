@@ -18,7 +18,7 @@ from scipy.linalg import expm
 from scipy.stats import poisson
 
 from scheduler.errors import InputError
-from scheduler.staffing import (
+from scheduler.staffing_model import (
     QueueMetrics,
     chat_metrics,
     effective_aht_erlang_c,

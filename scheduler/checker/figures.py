@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from scheduler import staffing as st  # the staffing stage (not the rota model); read at call time
+from scheduler import staffing_model as st  # the staffing stage (not the rota model); read at call time
 from scheduler.checker.arrays import Rota
 from scheduler.checker.context import Context
 from scheduler.checker.report import FIGURE_KEYS, HOURS_TOL, MONEY_KEYS, CheckReport, Findings, Violation, close

@@ -149,21 +149,44 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+@dataclass(frozen=True)
+class _Canvas:
+    """What both charts start from: the scenario, its labels and colours, the horizon in local time."""
+
+    sc: Scenario
+    cl: ChartLang
+    colours: dict[str, str]
+    tz: object
+    step: pd.Timedelta
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+
+def _canvas(plan: Plan, lang: str) -> _Canvas:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    sc = plan.scenario
+    tz = sc.tz
+    return _Canvas(sc, chart_lang(lang), queue_colours(sc), tz, pd.Timedelta(minutes=sc.slot_minutes),
+                   pd.Timestamp(sc.config.horizon.start).tz_convert(tz), pd.Timestamp(sc.config.horizon.end).tz_convert(tz))
+
+
+def _title(c: _Canvas, key: str) -> str:
+    title = f"{t(key, c.cl.drawn)} — {c.sc.config.name}"
+    if c.cl.fell_back:
+        title += "  (English labels: no CJK font installed)"
+    return title
+
+
 def coverage_png(plan: Plan, lang: str) -> tuple[bytes, ChartLang]:
     """Per queue: forecast band (p50-p90), required and scheduled agents, shortfall in red."""
     import matplotlib
 
-    matplotlib.use("Agg")
+    c = _canvas(plan, lang)  # selects the Agg backend before pyplot loads
     import matplotlib.pyplot as plt
 
-    sc = plan.scenario
-    cl = chart_lang(lang)
-    L = cl.drawn
-    colours = queue_colours(sc)
-    tz = sc.tz
-    step = pd.Timedelta(minutes=sc.slot_minutes)
-    start = pd.Timestamp(sc.config.horizon.start).tz_convert(tz)
-    end = pd.Timestamp(sc.config.horizon.end).tz_convert(tz)
+    sc, cl, L, colours, tz, step, start, end = c.sc, c.cl, c.cl.drawn, c.colours, c.tz, c.step, c.start, c.end
     with matplotlib.rc_context(_rc(cl)):
         n = len(sc.config.queues)
         width = min(24.0, max(10.0, sc.n_slots * 0.16))
@@ -200,10 +223,7 @@ def coverage_png(plan: Plan, lang: str) -> tuple[bytes, ChartLang]:
             h1, l1 = ax.get_legend_handles_labels()
             h2, l2 = ax2.get_legend_handles_labels()
             handles.update(zip(l1 + l2, h1 + h2, strict=True))
-        title = f"{t('coverage', L)} — {sc.config.name}"
-        if cl.fell_back:
-            title += "  (English labels: no CJK font installed)"
-        fig.suptitle(title, fontsize=13)
+        fig.suptitle(_title(c, "coverage"), fontsize=13)
         fig.tight_layout(rect=(0, 0.06 / n, 1, 1))
         fig.legend(list(handles.values()), list(handles.keys()), loc="lower center", ncol=5, fontsize=9, frameon=False)
         return _png(fig), cl
@@ -213,19 +233,12 @@ def gantt_png(plan: Plan, lang: str) -> tuple[bytes, ChartLang]:
     """One row per agent with shifts: working slots coloured by queue, breaks grey, core starred."""
     import matplotlib
 
-    matplotlib.use("Agg")
+    c = _canvas(plan, lang)  # selects the Agg backend before pyplot loads
     import matplotlib.pyplot as plt
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
-    sc = plan.scenario
-    cl = chart_lang(lang)
-    L = cl.drawn
-    colours = queue_colours(sc)
-    tz = sc.tz
-    step = pd.Timedelta(minutes=sc.slot_minutes)
-    start = pd.Timestamp(sc.config.horizon.start).tz_convert(tz)
-    end = pd.Timestamp(sc.config.horizon.end).tz_convert(tz)
+    sc, cl, L, colours, tz, step, start, end = c.sc, c.cl, c.cl.drawn, c.colours, c.tz, c.step, c.start, c.end
     asg = plan.rota.assignments.sort_values(["agent_id", "slot_start"])
     first = asg.groupby("agent_id").slot_start.min()
     agents = sorted(first.index, key=lambda a: (first[a], a))
@@ -272,9 +285,6 @@ def gantt_png(plan: Plan, lang: str) -> tuple[bytes, ChartLang]:
         handles.append(Patch(facecolor="white", edgecolor="white", label="★ " + t("core_mark", L)))
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02 - 0.5 / (row_h * n + 1.8)),
                   ncol=len(handles), fontsize=9, frameon=False)
-        title = f"{t('gantt', L)} — {sc.config.name}"
-        if cl.fell_back:
-            title += "  (English labels: no CJK font installed)"
-        ax.set_title(title, fontsize=13, pad=28)
+        ax.set_title(_title(c, "gantt"), fontsize=13, pad=28)
         fig.tight_layout()
         return _png(fig), cl

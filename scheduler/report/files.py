@@ -22,7 +22,7 @@ import pandas as pd
 from scheduler.cells import neutralise_value
 from scheduler.demand import forecast, sizing
 from scheduler.errors import InputError, Problem
-from scheduler.replan import ABSENT_REASON
+from scheduler.replanning import ABSENT_REASON
 from scheduler.results import Plan
 from scheduler.scenario import Scenario
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from scheduler.report.files import atomic_folder, write_csv, write_json
 
 if TYPE_CHECKING:
-    from scheduler.review import Review
+    from scheduler.reviewing import Review
 
 REVIEW_MARKERS = ("review.json",)
 """The file that marks a folder as a review folder an earlier run wrote (replaced whole)."""

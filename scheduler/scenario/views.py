@@ -89,6 +89,11 @@ class Scenario(BaseModel):
         b = math.ceil((end - h0).total_seconds() / step)
         return range(max(0, a), min(self.n_slots, b))
 
+    def with_time_off(self, time_off: list[TimeOff]) -> Scenario:
+        """The same scenario with other dated time off (replan: absent agents are off from now on)."""
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        return Scenario(**{**fields, "time_off": time_off})
+
     def wage(self, agent: Agent) -> float:
         if agent.hourly_wage_yuan is not None:
             return agent.hourly_wage_yuan

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from scheduler.review.export import AgentStats
+from scheduler.reviewing.export import AgentStats
 from scheduler.scenario import Scenario
 
 SUMS = ["buyers_received", "buyers_answered", "buyers_inquired", "buyers_ordered", "buyers_paid", "sales_yuan",

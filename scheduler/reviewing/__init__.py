@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from scheduler.errors import InputError, Problem
-from scheduler.review.export import AgentStats, load_agent_stats
-from scheduler.review.kpis import BANDS, flag_rows, kpi_table
+from scheduler.reviewing.export import AgentStats, load_agent_stats
+from scheduler.reviewing.kpis import BANDS, flag_rows, kpi_table
 from scheduler.scenario import Scenario, load_scenario
 
 __all__ = ["BANDS", "AgentStats", "Review", "load_agent_stats", "load_plan_scenario", "review"]

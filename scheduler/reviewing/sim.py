@@ -11,7 +11,7 @@ Writes, into OUT: `agent_stats.csv` (one row per agent and hour, Chinese headers
 客服绩效 export, UTF-8 with BOM), `actuals.csv` (slot_start, queue, inquiries, answered,
 abandoned, agents_online) and `truth.json` (every drawn figure the review should recover).
 
-    python -m scheduler.review.sim PLAN_DIR --seed 11 --out OUT
+    python -m scheduler.reviewing.sim PLAN_DIR --seed 11 --out OUT
 """
 
 from __future__ import annotations
@@ -216,7 +216,7 @@ def write_sim(result: SimResult, out: Path | str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m scheduler.review.sim", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m scheduler.reviewing.sim", description=__doc__.split("\n\n")[0])
     p.add_argument("plan_dir", type=Path)
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--out", type=Path, default=None, help="folder to write (default PLAN_DIR/../review-sim)")
