@@ -403,7 +403,7 @@ def review_cmd(
 
         target = out or directory.with_name(directory.name + "-review")
         _check_out(target, "--out", REVIEW_MARKERS, directory, "the plan folder")
-        with _Signals() as sig:
+        with Signals() as sig:
             rv = review(directory, agent_stats)
             write_review(rv, target, extra_writers=[sig.committing])
             sig.done(target)

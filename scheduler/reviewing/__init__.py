@@ -42,7 +42,7 @@ def load_plan_scenario(plan_dir: Path | str) -> Scenario:
 
 def planned_assignments(plan_dir: Path | str, sc: Scenario) -> pd.DataFrame:
     """The plan's assignments.csv: agent_id, slot_start (in the scenario's zone), activity."""
-    from scheduler.replan import read_plan_csv
+    from scheduler.replanning import read_plan_csv
 
     return read_plan_csv(Path(plan_dir) / "assignments.csv", sc, ["agent_id", "slot_start", "activity"], ["slot_start"])
 

@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scheduler.replan import read_plan_csv
+from scheduler.replanning import read_plan_csv
 from scheduler.scenario import Scenario, load_scenario
-from scheduler.staffing import queue_metrics
+from scheduler.staffing_model import queue_metrics
 
 EXPORT_HEADER = ["日期", "小时", "客服ID", "客服昵称", "接待人数", "回复人数", "询单人数", "询单->下单人数",
                  "询单->最终付款人数", "客服销售额", "平均响应(秒)", "首次响应(秒)", "在线时长(分钟)", "询单转化率"]
