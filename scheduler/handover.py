@@ -2,17 +2,19 @@
 
 A handover happens where an agent's shift ends on a queue: the leaver's open chats, the unpaid
 orders still to chase (催付, DOMAIN point 6) and the after-sale cases in progress must reach
-someone. Leavers are paired with the agents who start a shift on the same queue at that moment
-by a minimum-cost assignment (scipy's linear_sum_assignment), not first-come:
+someone. Leavers are paired with the agents on the same queue right after that moment (those
+starting a shift there and those staying on) by a minimum-cost assignment (scipy's
+linear_sum_assignment), not first-come:
 
-- every arriver takes at most ceil(leavers / arrivers) handovers, so the work is spread evenly
-  (an arriver takes over from several leavers only when fewer arrive than leave);
-- within that, the leavers with the most to pass on go to the arrivers who stay longest on the
-  queue, so chased orders and open cases are followed up by someone who will still be there.
+- every receiver takes at most ceil(leavers / receivers) handovers, so the work is spread evenly
+  (one takes over from several leavers only when fewer are on the queue than leave);
+- within that, the leavers with the most to pass on go to those who stay longest on the queue
+  (usually the ones just arriving), so chased orders and open cases are followed up by someone
+  who will still be there.
 
-A leaver with nobody arriving on the queue gets an empty `to_agent`, the flag `no_receiver` and
-a note naming the colleagues still on the queue (or when the queue is next staffed). Shifts that
-end with the planning horizon hand nothing over inside the plan and get no row.
+Only when nobody is on the queue right after the handover does a row get an empty `to_agent`,
+the flag `no_receiver` and a note saying until when the queue is unstaffed. Shifts that end with
+the planning horizon hand nothing over inside the plan and get no row.
 
 Items per row (expected values from the plan's own figures, not observations):
 - `open_chats`: chats the leaver holds at the moment, = the queue's expected chats in the system
@@ -46,7 +48,7 @@ NO_RECEIVER = "no_receiver"
 _NOTES = {
     "zh": {
         "several": "接班人同时接 {n} 人的交接",
-        "to_on_duty": "无人接班：请交给仍在岗的 {names}",
+        "staying": "交给仍在岗的同事",
         "until": "无人接班，该队列无人在岗直到 {time}",
         "closed": "无人接班，该队列此后无人在岗",
         "other_queues": "本班还做过 {queues}",
@@ -55,7 +57,7 @@ _NOTES = {
     },
     "en": {
         "several": "receiver takes over from {n} agents",
-        "to_on_duty": "nobody arrives: pass to on-duty {names}",
+        "staying": "passed to a colleague staying on",
         "until": "nobody arrives; queue unstaffed until {time}",
         "closed": "nobody arrives; queue unstaffed for the rest of the plan",
         "other_queues": "also worked {queues} this shift",
@@ -94,10 +96,11 @@ class _Edge:
 
 
 def _shift_edges(scenario: Scenario, shifts: pd.DataFrame, assignments: pd.DataFrame) -> tuple[list[_Edge], list[_Edge]]:
-    """Leavers (shift ends on their last working queue) and arrivers (shift starts working)."""
+    """Leavers (shift ends on their last working queue) and every worked shift (its start), from
+    which the receivers of a handover come."""
     horizon_end = pd.Timestamp(scenario.config.horizon.end)
     by_agent = {a: g.sort_values("slot_start") for a, g in assignments.groupby("agent_id", sort=False)}
-    leavers, arrivers = [], []
+    leavers, worked = [], []
     for sh in shifts.itertuples(index=False):
         g = by_agent.get(sh.agent_id)
         if g is None:
@@ -107,32 +110,46 @@ def _shift_edges(scenario: Scenario, shifts: pd.DataFrame, assignments: pd.DataF
         working = [a for _, a in slots if a != "break"]
         if not working:
             continue
-        if slots[0][1] != "break":
-            arrivers.append(_Edge(sh.agent_id, pd.Timestamp(sh.start), slots[0][1], slots))
+        worked.append(_Edge(sh.agent_id, pd.Timestamp(sh.start), slots[0][1], slots))
         if pd.Timestamp(sh.end) < horizon_end:
             leavers.append(_Edge(sh.agent_id, pd.Timestamp(sh.end), working[-1], slots))
-    return leavers, arrivers
+    return leavers, worked
 
 
-def _match(leavers: list[_Edge], weights: list[float], arrivers: list[_Edge], stays: list[float]) -> list[int | None]:
-    """Minimum-cost assignment of leavers to arrivers; index of each leaver's arriver (or None).
+def _staying(worked: list[_Edge], t: pd.Timestamp, qid: str, slot_h: float) -> tuple[list[str], list[float]]:
+    """The receivers of a handover at `t` on `qid`: the agents working `qid` in the slot starting
+    at `t` (those arriving and those staying on), with the hours each still works on `qid` in
+    that shift from `t`."""
+    ids, stays = [], []
+    for e in worked:  # shifts with a slot starting at t
+        rest = [a for s, a in e.slots if s >= t]
+        if rest[0] == qid:
+            ids.append(e.agent_id)
+            stays.append(sum(a == qid for a in rest) * slot_h)
+    order = sorted(range(len(ids)), key=lambda k: ids[k])
+    return [ids[k] for k in order], [stays[k] for k in order]
 
-    Arrivers are copied ceil(L / A) times; the k-th copy costs k × a penalty larger than any
+
+def _match(leavers: list[_Edge], weights: list[float], receivers: list[str], stays: list[float]) -> list[int | None]:
+    """Minimum-cost assignment of leavers to receivers; index of each leaver's receiver (or None
+    when there is none).
+
+    Receivers are copied ceil(L / A) times; the k-th copy costs k × a penalty larger than any
     gain, so the copies fill evenly; inside a round the cost −weight × stay gives the heaviest
     lists to the longest stays.
     """
-    if not arrivers:
+    if not receivers:
         return [None] * len(leavers)
-    cap = math.ceil(len(leavers) / len(arrivers))
+    cap = math.ceil(len(leavers) / len(receivers))
     w = np.asarray(weights, dtype=float)
     s = np.asarray(stays, dtype=float)
-    gain = np.outer(w, s)  # leavers × arrivers
+    gain = np.outer(w, s)  # leavers × receivers
     penalty = float(gain.max(initial=0.0)) * len(leavers) + 1.0
     cost = np.concatenate([k * penalty - gain for k in range(cap)], axis=1)
     rows, cols = linear_sum_assignment(cost)
     out: list[int | None] = [None] * len(leavers)
     for r, c in zip(rows, cols, strict=True):
-        out[r] = int(c % len(arrivers))
+        out[r] = int(c % len(receivers))
     return out
 
 
@@ -176,10 +193,11 @@ def handover_sheet(
         cases = handled * max(0.0, 1 - 1 / econ.contacts_per_issue) if kind == "aftersale" and econ.contacts_per_issue > 0 else 0.0
         return total_open / n_last, total_open, unpaid, cases
 
-    leavers, arrivers = _shift_edges(scenario, shifts, assignments)
-    arr_groups: dict[tuple[pd.Timestamp, str], list[_Edge]] = {}
-    for e in arrivers:
-        arr_groups.setdefault((e.time, e.queue), []).append(e)
+    leavers, worked = _shift_edges(scenario, shifts, assignments)
+    worked_at: dict[pd.Timestamp, list[_Edge]] = {}
+    for e in worked:
+        for s, _ in e.slots:
+            worked_at.setdefault(s, []).append(e)
     lv_groups: dict[tuple[pd.Timestamp, str], list[_Edge]] = {}
     for e in leavers:
         lv_groups.setdefault((e.time, e.queue), []).append(e)
@@ -188,24 +206,23 @@ def handover_sheet(
     rows = []
     for (t, qid), group in sorted(lv_groups.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         group = sorted(group, key=lambda e: e.agent_id)
-        arr = sorted(arr_groups.get((t, qid), []), key=lambda e: e.agent_id)
         its = [items(e) for e in group]
-        choice = _match(group, [o + u + c for o, _, u, c in its], arr, [a.hours_on(qid, slot_h) for a in arr])
+        weights = [o + u + c for o, _, u, c in its]
+        receivers, stays = _staying(worked_at.get(t, []), t, qid, slot_h)
+        arriving = {e.agent_id for e in worked_at.get(t, []) if e.time == t}
+        choice = _match(group, weights, receivers, stays)
         load = pd.Series([c for c in choice if c is not None], dtype=int).value_counts().to_dict()
         for e, (own, total, unpaid, cases), c in zip(group, its, choice, strict=True):
             notes = []
-            to = arr[c].agent_id if c is not None else ""
+            to = receivers[c] if c is not None else ""
             flag = "" if c is not None else NO_RECEIVER
+            if c is not None and to not in arriving:
+                notes.append(text["staying"])
             if c is not None and load.get(c, 0) > 1:
                 notes.append(text["several"].format(n=load[c]))
             if c is None:
-                staying = sorted(on_duty.get((t, qid), []))
-                if staying:
-                    shown = staying[:5] + (["…"] if len(staying) > 5 else [])
-                    notes.append(text["to_on_duty"].format(names=text["list_sep"].join(shown)))
-                else:
-                    nxt = next((s for s in staffed_times if s > t and (s, qid) in on_duty), None)
-                    notes.append(text["until"].format(time=nxt.strftime("%m-%d %H:%M")) if nxt is not None else text["closed"])
+                nxt = next((s for s in staffed_times if s > t and (s, qid) in on_duty), None)
+                notes.append(text["until"].format(time=nxt.strftime("%m-%d %H:%M")) if nxt is not None else text["closed"])
             others = sorted({a for _, a in e.slots if a not in ("break", qid)})
             if others:
                 notes.append(text["other_queues"].format(queues=text["list_sep"].join(queue_names.get(o, o) for o in others)))

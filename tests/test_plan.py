@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from scheduler.checker import check_folder
+from scheduler.handover import NO_RECEIVER, handover_sheet
 from scheduler.pipeline import plan
 from scheduler.report import write_plan
 
@@ -32,6 +33,24 @@ def test_builtin_plans_and_passes_the_checker(name, request, tmp_path):
     cov = pd.read_csv(out / "coverage.csv")
     assert len(cov) == sc.n_slots * len(sc.config.queues)
     assert cov.slot_start.str.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$").all()
+    _receivers_are_on_duty(handover_sheet(sc, result.rota.shifts, result.rota.assignments, result.forecast, "en"), out)
+
+
+def _receivers_are_on_duty(sheet: pd.DataFrame, folder) -> None:
+    """Every handover whose queue has someone on duty right after it names one of them, spread
+    evenly; `no_receiver` only when nobody is on the queue then. Judged from assignments.csv."""
+    asg = pd.read_csv(folder / "assignments.csv", dtype=str)
+    asg["slot_start"] = asg.slot_start.map(pd.Timestamp)
+    on = asg[asg.activity != "break"].groupby(["slot_start", "activity"]).agent_id.apply(set).to_dict()
+    for (t, q), group in sheet.groupby(["time", "queue"]):
+        staying = on.get((pd.Timestamp(t), q), set())
+        if staying:
+            assert group.to_agent.isin(staying).all(), (t, q, sorted(staying), group.to_agent.tolist())
+            assert (group.flag != NO_RECEIVER).all()
+            load = group.to_agent.value_counts()
+            assert load.max() <= -(-len(group) // min(len(staying), len(group))), (t, q, load.to_dict())
+        else:
+            assert (group.flag == NO_RECEIVER).all() and (group.to_agent == "").all()
 
 
 def test_double11_promotion_pattern_in_the_rota(double11, tmp_path):
