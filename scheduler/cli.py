@@ -424,6 +424,67 @@ def review_cmd(
     guarded(body)
 
 
+@app.command("serve")
+def serve_cmd(
+    directory: Annotated[Path, typer.Argument(help="The published plan folder (default ./plan; planned from double11 when missing).")] = Path("plan"),
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free one).")] = 8000,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; any but 127.0.0.1/localhost needs the token.")] = "127.0.0.1",
+    actuals: Annotated[Path | None, typer.Option("--actuals", help="Actuals CSV to re-read whenever it changes (the shop's hourly export).")] = None,
+    token: Annotated[str | None, typer.Option("--token", help="Access token (default: a new random one, printed).")] = None,
+    now: Annotated[str | None, typer.Option("--now", help="Treat this as the current time (ISO 8601 with offset), e.g. to replay an event.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Page and new versions' labels: zh or en (default: the plan's).")] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=0.5, max=300, help="Default solver seconds of a replan.")] = 10.0,
+) -> None:
+    """The event-day page: actuals against the plan, imbalance, replan and publish new versions."""
+
+    def body() -> None:
+        import json
+        import signal
+
+        from scheduler.scenario import parse_timestamp
+        from scheduler.serve import make_server, url_of
+
+        if lang is not None and lang not in ("zh", "en"):
+            raise InputError([Problem("command line", "--lang", repr(lang), "zh or en")])
+        fixed = None
+        if now is not None:
+            try:
+                fixed = parse_timestamp(now)
+            except ValueError as exc:
+                raise InputError([Problem("command line", "--now", repr(now), str(exc))]) from None
+        if not directory.exists() and directory == Path("plan"):
+            typer.echo("no plan folder ./plan yet: planning the built-in double11 scenario into it first", err=True)
+            plan_cmd("double11", out=directory, time_limit=None, seed=None, workers=None, lang=lang or "zh", quiet=False)
+        page_lang = lang
+        if page_lang is None:
+            try:
+                page_lang = json.loads((directory / "summary.json").read_text(encoding="utf-8")).get("lang", "zh")
+            except (OSError, ValueError, AttributeError):
+                page_lang = "zh"
+        try:
+            server = make_server(directory, host=host, port=port, token=token, actuals=actuals, now=fixed,
+                                 lang=page_lang, time_limit=time_limit)
+        except OSError as exc:
+            raise InputError([Problem("command line", "--host/--port", f"{host}:{port}", f"a free address to listen on ({exc.strerror or exc})")]) from None
+
+        def stop(signum: int, _frame: Any) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
+        typer.echo(f"serving {directory} on {url_of(server)}  (Ctrl-C to stop)")
+        if server.app.token_required and token is None:
+            typer.echo(f"token: {server.app.token}")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+        typer.echo("stopped; every published version is whole")
+
+    guarded(body)
+
+
 def main() -> None:
     """Console entry point."""
     try:
