@@ -53,8 +53,11 @@ def cli():
 def double11_plan_folder(double11, tmp_path_factory) -> Path:
     """The built-in Double 11 planned once (short time limit) with its people's files: the
     event-day page's tests copy it before they publish versions beside it."""
-    from scheduler import people_writers, plan, write_plan
+    from scheduler import InfeasibleError, people_writers, plan, write_plan
 
-    result = plan(double11, time_limit=30, seed=1)
+    try:
+        result = plan(double11, time_limit=30, seed=1)
+    except InfeasibleError:  # not proven impossible: a loaded machine ran out of wall time; once more, longer
+        result = plan(double11, time_limit=120, seed=1)
     result.summary["lang"] = "zh"
     return write_plan(result, tmp_path_factory.mktemp("serve") / "plan", extra_writers=people_writers("zh"))

@@ -11,68 +11,19 @@ import hashlib
 import http.client
 import json
 import shutil
-import threading
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from serve_fixtures import NOW, surge_actuals
+from hypothesis import given
+from hypothesis import strategies as st
+from serve_fixtures import NOW, Client, surge_actuals
 
 from scheduler.check import check_folder
 from scheduler.replan import load_actuals
 from scheduler.scenario import load_scenario, parse_timestamp
-from scheduler.serve import make_server
 from scheduler.serve.app import UPLOAD_LIMIT
-
-
-class Client:
-    """A running server on a free port, and requests to it with raw paths (no normalising)."""
-
-    def __init__(self, folder: Path, **kwargs):
-        kwargs.setdefault("now", parse_timestamp(NOW))
-        kwargs.setdefault("people_writers", lambda lang: [])
-        kwargs.setdefault("time_limit", 2.0)
-        self.server = make_server(folder, port=0, **kwargs)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.token = self.server.app.token
-
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None, token: bool = True):
-        h = dict(headers or {})
-        if method == "POST" and token:
-            h.setdefault("X-Token", self.token)
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        conn.request(method, path, body=body, headers=h)
-        r = conn.getresponse()
-        data = r.read()
-        conn.close()
-        ctype = r.getheader("Content-Type", "")
-        return r.status, (json.loads(data) if ctype.startswith("application/json") else data), dict(r.getheaders())
-
-    def get(self, path: str, **kw):
-        return self.request("GET", path, **kw)
-
-    def post(self, path: str, body: bytes | dict | None = None, **kw):
-        data = json.dumps(body).encode() if isinstance(body, dict) else (body or b"")
-        return self.request("POST", path, body=data, **kw)
-
-    def upload(self, name: str, data: bytes):
-        return self.post("/api/actuals?name=" + name, data, headers={"Content-Type": "text/csv"})
-
-    def wait_replan(self, limit: float = 240) -> dict:
-        end = time.time() + limit
-        while time.time() < end:
-            _, job, _ = self.get("/api/replan")
-            if job["status"] != "running":
-                return job
-            time.sleep(0.5)
-        raise AssertionError("the replan did not finish")
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture()
@@ -367,3 +318,27 @@ def test_cli_serve_refuses_a_folder_that_is_no_plan(cli, tmp_path):
     assert code == 2 and "not a plan folder" in err
     code, _, err = cli("serve", tmp_path, "--now", "yesterday")
     assert code == 2 and "--now" in err
+
+
+# ------------------------------------------------------------------ invariants
+@given(st.text(max_size=300))
+def test_upload_name_is_always_a_plain_file_name(name):
+    from scheduler.serve.app import safe_upload_name
+
+    out = safe_upload_name(name)
+    assert out and len(out) <= 80 and "/" not in out and "\\" not in out and not out.startswith(".")
+    assert out not in ("..", ".") and all(ch.isascii() and (ch.isalnum() or ch in "._-") for ch in out)
+
+
+@given(st.floats(0, 1e5), st.floats(0, 1e5), st.floats(0, 1e5))
+def test_band_flag_is_above_p90_or_below_the_mirrored_band(p50, spread, actual):
+    from scheduler.serve.live import band_flag
+
+    p90 = p50 + spread
+    flag = band_flag(actual, p50, p90)
+    if actual > p90 + 1e-9:
+        assert flag == "above"
+    elif actual < p50 - spread - 1e-9:
+        assert flag == "below"
+    else:
+        assert flag == ""

@@ -359,6 +359,8 @@ class Handler(BaseHTTPRequestHandler):
             if app.token_required:
                 headers["Set-Cookie"] = f"scheduler_token={app.token}; HttpOnly; SameSite=Strict; Path=/"
             self._send(HTTPStatus.OK, page.encode("utf-8"), _TYPES[".html"], headers)
+        elif path == "/favicon.ico":
+            self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
         elif path.startswith("/static/"):
             data = _static(path.removeprefix("/static/"))
             if data is None:

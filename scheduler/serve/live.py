@@ -54,8 +54,8 @@ def effective_now(sc: Scenario, fixed: datetime | None, clock: datetime, actuals
     tz = sc.tz
     if fixed is not None:
         return pd.Timestamp(fixed).tz_convert(tz), "fixed"
-    if h.start <= clock < h.end:
-        return pd.Timestamp(clock).tz_convert(tz), "clock"
+    if h.start <= clock < h.end:  # to the minute: the page's views change once a minute, not on every poll
+        return pd.Timestamp(clock).tz_convert(tz).floor("min"), "clock"
     if actuals is not None and len(actuals):
         return pd.Timestamp(actuals.slot_start.max()).tz_convert(tz) + pd.Timedelta(minutes=sc.slot_minutes), "actuals"
     return pd.Timestamp(h.start).tz_convert(tz), "start"
