@@ -241,7 +241,7 @@ def test_replan_publish_refuses_a_version_the_checker_fails(client, plan_copy, t
     status, out, _ = client.post("/api/replan", {"absent": ["NOBODY"], "time_limit": 1})
     assert status == 400 and "NOBODY" in out["problems"][0]
     before = _digest(plan_copy)
-    status, job, _ = client.post("/api/replan", {"absent": ["F003"], "time_limit": 2, "notice_hours": 1})
+    status, job, _ = client.post("/api/replan", {"absent": ["F003"], "time_limit": 5, "notice_hours": 1})
     assert status == 202 and job["status"] == "running"
     status, out, _ = client.post("/api/replan", {"time_limit": 2})
     assert status == 409 and "running" in out["error"]
@@ -279,7 +279,7 @@ def test_discard_and_stopping_mid_replan_leave_every_version_whole(plan_copy, tm
     try:
         c.upload("actuals.csv", surge_actuals(plan_copy, tmp_path / "actuals.csv").read_bytes())
         before = _digest(plan_copy)
-        assert c.post("/api/replan", {"time_limit": 3})[0] == 202
+        assert c.post("/api/replan", {"time_limit": 5})[0] == 202
         job = c.wait_replan()
         assert job["status"] == "done", job["problems"]
         assert c.post("/api/replan", {"time_limit": 3})[0] == 409  # the draft waits: publish or discard

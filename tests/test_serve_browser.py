@@ -72,7 +72,7 @@ def test_event_day_in_the_browser(browser, double11_plan_folder, tmp_path):
         # replan with an absent agent picked from the team list
         page.fill("#absent-filter", "F003")
         page.check('#absent-list input[value="F003"]')
-        page.fill("#time-limit", "20" if os.environ.get("SCHEDULER_SCREENSHOTS") else "2")  # short in the suite
+        page.fill("#time-limit", "20" if os.environ.get("SCHEDULER_SCREENSHOTS") else "3")  # short in the suite
         page.fill("#notice", "1")
         page.click("#replan-btn")
         sync_api.expect(page.locator("#replan-result")).to_be_visible(timeout=240_000)

@@ -111,6 +111,7 @@ class Job:
     time_limit: float
     started: float = field(default_factory=time.time)
     status: str = "running"  # running, done, failed, stopped, published, discarded
+    stage: str = "solving"  # while running: solving, writing (the new version's files), checking
     progress: list[dict] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
     figures: dict = field(default_factory=dict)
@@ -123,7 +124,7 @@ class Job:
         best = self.progress[-1] if self.progress else None
         return {
             "base": self.base, "now": self.now, "absent": self.absent, "notice_hours": self.notice_hours,
-            "time_limit": self.time_limit, "status": self.status, "elapsed": round(time.time() - self.started, 1),
+            "time_limit": self.time_limit, "status": self.status, "stage": self.stage, "elapsed": round(time.time() - self.started, 1),
             "progress": best, "progress_points": len(self.progress), "changes": self.changes, "figures": self.figures,
             "problems": self.problems, "check": self.check, "published": self.published,
         }
@@ -173,6 +174,7 @@ class Replans:
                 job.status = "stopped"
                 return
             self._drafts += 1
+            job.stage = "writing"
             draft = base.folder.parent / _draft_name(self.versions.first, os.getpid(), self._drafts)
             write_plan(result, draft, extra_writers=[*replan_writers(), *self.people_writers(self.lang)])
             job.draft = draft
@@ -182,6 +184,7 @@ class Replans:
                                              "if_unchanged", "after", "solver_seconds")}
             job.figures.update({"objective": result.summary.get("objective"), "lower_bound": result.summary.get("lower_bound"),
                                 "gap": result.summary.get("gap")})
+            job.stage = "checking"
             job.check = _check(draft)
             job.status = "done"
         except InputError as exc:

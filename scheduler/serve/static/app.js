@@ -23,7 +23,7 @@ const TEXT = {
     discarded: "已放弃", failed: "重新排班失败", uploaded: "已读入", rows: "行", reforecast: "重新预测系数",
     no_receiver: "无人接班", current: "当前", break: "休息", nothing: "没有变更", src_fixed: "(--now)",
     src_clock: "(时钟)", src_actuals: "(按实际数据)", src_start: "(计划开始)", split_title: "售前 / 售后 分配",
-    stopped: "已停止", phase_start: "起点：已发布排班", phase_search: "搜索", phase_polish: "只保留划算的变更",
+    stopped: "已停止", stage_solving: "正在求解…", stage_writing: "正在写入新版本的文件…", stage_checking: "独立检查中…", phase_start: "起点：已发布排班", phase_search: "搜索", phase_polish: "只保留划算的变更",
   },
   en: {
     title: "Event day", version: "version", now: "now", report: "report", sec_now: "Now", sec_rota: "Rota",
@@ -45,6 +45,7 @@ const TEXT = {
     rows: "rows", reforecast: "reforecast ratio", no_receiver: "no receiver", current: "current", break: "break",
     nothing: "no changes", src_fixed: "(--now)", src_clock: "(clock)", src_actuals: "(from actuals)",
     src_start: "(plan start)", split_title: "Pre-sale / after-sale split", stopped: "stopped",
+    stage_solving: "solving…", stage_writing: "writing the new version's files…", stage_checking: "independent check…",
     phase_start: "start: the published rota", phase_search: "search", phase_polish: "keeping the changes that pay",
   },
 };
@@ -383,7 +384,7 @@ function drawReplan(j) {
   const prog = $("progress");
   prog.replaceChildren();
   if (p) prog.append(el("p", { class: "progress" }, `${t("phase_" + p.phase)} · ${t("best")} ¥${num(p.best, 2)} · ${t("bound")} ¥${num(p.bound, 2)} · ${t("gap")} ${pct(p.gap)} · ${t("elapsed")} ${num(j.elapsed, 1)} s`));
-  if (j.status === "running") { msg.className = "msg"; msg.textContent = `${t("running")} ${num(j.elapsed, 1)} s`; return; }
+  if (j.status === "running") { msg.className = "msg"; msg.textContent = `${t("stage_" + j.stage)} ${num(j.elapsed, 1)} s`; return; }
   if (j.status === "failed") { showProblems(msg, j.problems, t("failed")); return; }
   if (j.status === "stopped") { msg.textContent = t("stopped"); return; }
   if (j.status === "idle") return;
