@@ -26,7 +26,7 @@ def surge_actuals(plan: Path, out: Path, now: str = NOW, presale_factor: float =
     fc = read_plan_csv(plan / "forecast.csv", sc, ["slot_start", "queue", "p50"], ["slot_start"])
     cut = pd.Timestamp(now)
     surge_from = cut - pd.Timedelta(hours=surge_hours)
-    kinds = {q.id: q.kind for q in sc.queues}
+    kinds = {q.id: q.kind for q in sc.config.queues}
     with out.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["slot_start", "queue", "inquiries"])

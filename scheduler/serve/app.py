@@ -78,7 +78,7 @@ class App:
 
     def __init__(self, plan_dir: Path, *, host: str = "127.0.0.1", token: str | None = None, actuals: Path | None = None,
                  now: datetime | None = None, lang: str = "zh", time_limit: float = 10.0, clock=None, people_writers=None):
-        from scheduler import people_writers as default_writers
+        from scheduler.report.people import writers as default_writers
 
         self.versions = Versions(plan_dir)
         self.host = host

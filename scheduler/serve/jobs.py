@@ -22,8 +22,8 @@ import pandas as pd
 
 from scheduler.check import check_folder
 from scheduler.errors import InfeasibleError, InputError
-from scheduler.replan import replan, replan_writers
-from scheduler.report.files import write_plan
+from scheduler.replan import replan
+from scheduler.report.files import replan_writers, write_plan
 from scheduler.rota.solve import StopToken
 from scheduler.serve.versions import Version, Versions
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from scheduler.replan import load_actuals, reforecast
-from scheduler.scenario import Scenario
+from scheduler.scenario import Scenario, slot_phases
 from scheduler.serve.versions import Version
 from scheduler.staffing import queue_metrics
 
@@ -93,13 +93,14 @@ def expected_service_level(sc: Scenario, qid: str, arrivals: float, agents: int)
 def split_view(sc: Scenario, fc: pd.DataFrame, act: pd.DataFrame) -> list[dict]:
     """Per slot with actuals on both sides: the pre-sale share of the intake against its band and
     against the phase's ratio bounds."""
-    pre = [q.id for q in sc.queues if q.kind == "presale"]
-    after = [q.id for q in sc.queues if q.kind == "aftersale"]
+    pre = [q.id for q in sc.config.queues if q.kind == "presale"]
+    after = [q.id for q in sc.config.queues if q.kind == "aftersale"]
     if not pre or not after or act is None or act.empty:
         return []
     f = fc.set_index(["slot_start", "queue"])
     a = act.groupby(["slot_start", "queue"]).inquiries.sum()
     bounds = sc.config.ratio_bounds
+    phases = slot_phases(sc)
     rows = []
     for t in sorted(set(act.slot_start)):
         if not all((t, q) in a.index for q in pre + after):
@@ -114,7 +115,7 @@ def split_view(sc: Scenario, fc: pd.DataFrame, act: pd.DataFrame) -> list[dict]:
         share = ap / (ap + aa)
         lo = lop / (lop + p90a) if lop + p90a > 0 else 0.0
         hi = p90p / (p90p + loa) if p90p + loa > 0 else 1.0
-        phase = sc.phase_of_slot(sc.slot_index(t.to_pydatetime()))
+        phase = str(phases[sc.slot_index(t.to_pydatetime())])
         rb = bounds.get(phase)
         rows.append({
             "slot_start": _iso(t), "phase": phase, "actual_share": round(share, 4),
@@ -142,7 +143,7 @@ def now_view(version: Version, actuals: Actuals | None, now: pd.Timestamp, how: 
     now_slot = now.floor(step) if now >= sc.slots[0] else sc.slots[0]
     ahead = [t for t in sc.slots if now_slot <= t < now_slot + pd.Timedelta(hours=AHEAD_HOURS)]
     queues = []
-    for q in sc.queues:
+    for q in sc.config.queues:
         f = fc[fc.queue == q.id].sort_values("slot_start")
         series = []
         for r in f.itertuples(index=False):
@@ -204,7 +205,7 @@ def rota_view(version: Version, now: pd.Timestamp, lang: str) -> dict:
     step = pd.Timedelta(minutes=sc.slot_minutes)
     slots = list(sc.slots)
     index = {t: k for k, t in enumerate(slots)}
-    queues = [q.id for q in sc.queues]
+    queues = [q.id for q in sc.config.queues]
     code = {q: k for k, q in enumerate(queues)}
     names = {a.agent_id: a.name for a in sc.agents}
     grid: dict[str, list[int]] = {}
@@ -235,7 +236,7 @@ def rota_view(version: Version, now: pd.Timestamp, lang: str) -> dict:
                           for k, v in d.items()})
     return {
         "version": version.number, "now": _iso(now), "slot_minutes": sc.slot_minutes,
-        "slots": [_iso(t) for t in slots], "queues": [{"id": q.id, "name": q.name or q.id, "kind": q.kind} for q in sc.queues],
+        "slots": [_iso(t) for t in slots], "queues": [{"id": q.id, "name": q.name or q.id, "kind": q.kind} for q in sc.config.queues],
         "agents": agents, "starting": shift_rows(starts), "ending": shift_rows(ends), "handovers": handovers,
         "step_minutes": int(step.total_seconds() // 60),
     }

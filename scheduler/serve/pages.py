@@ -61,7 +61,7 @@ def agent_page(version: Version, agent_id: str, now: pd.Timestamp, lang: str) ->
     tx = _AGENT_TEXT[lang]
     sc = version.scenario
     agent = sc.agent(agent_id)
-    qname = {q.id: (q.name or q.id) for q in sc.queues}
+    qname = {q.id: (q.name or q.id) for q in sc.config.queues}
     step = pd.Timedelta(minutes=sc.slot_minutes)
     mine = version.shifts[version.shifts.agent_id == agent_id].sort_values("start")
     asg = version.assignments[version.assignments.agent_id == agent_id]
