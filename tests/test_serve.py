@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from serve_fixtures import NOW, Client, surge_actuals
 
-from scheduler.check import check_folder
+from scheduler.checker import check_folder
 from scheduler.replan import load_actuals
 from scheduler.scenario import load_scenario, parse_timestamp
 from scheduler.serve.app import UPLOAD_LIMIT

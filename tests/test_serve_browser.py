@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from serve_fixtures import Client, surge_actuals
 
-from scheduler.check import check_folder
+from scheduler.checker import check_folder
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).is_file()), None)
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

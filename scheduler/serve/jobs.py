@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scheduler.check import check_folder
+from scheduler.checker import check_folder
 from scheduler.errors import InfeasibleError, InputError
 from scheduler.replan import replan
 from scheduler.report.files import replan_writers, write_plan
