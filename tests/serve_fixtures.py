@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from scheduler.replan import read_plan_csv
+from scheduler.replanning import read_plan_csv
 from scheduler.scenario import load_scenario, parse_timestamp
 from scheduler.serve import make_server
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from serve_fixtures import NOW, Client, surge_actuals
 
 from scheduler.checker import check_folder
-from scheduler.replan import load_actuals
+from scheduler.replanning import load_actuals
 from scheduler.scenario import load_scenario, parse_timestamp
 from scheduler.serve.app import UPLOAD_LIMIT
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from scheduler.checker import check_folder
 from scheduler.errors import InfeasibleError, InputError
-from scheduler.replan import replan
+from scheduler.replanning import replan
 from scheduler.report.files import replan_writers, write_plan
 from scheduler.rota.solve import StopToken
 from scheduler.serve.versions import Version, Versions
@@ -42,7 +42,7 @@ class _ProgressToken(StopToken):
     per solver; a stop that comes before a solve starts shortens that solve's time limit, as
     CP-SAT ignores stop_search() until solve() has begun.
 
-    The replan solves in phases, one solver after another (scheduler.replan.solve_replan): the
+    The replan solves in phases, one solver after another (scheduler.replanning.solve_replan): the
     published rota as a start (when it breaks a rule, a second start with only the shifts kept),
     then the search, then a restricted polish. Every rota any phase finds is
     a rota of the full model, so `best` is the least cost so far; only the search's bound holds

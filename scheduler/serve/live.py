@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scheduler.replan import load_actuals, reforecast
+from scheduler.replanning import load_actuals, reforecast
 from scheduler.scenario import Scenario, slot_phases
 from scheduler.serve.versions import Version
-from scheduler.staffing import queue_metrics
+from scheduler.staffing_model import queue_metrics
 
 AHEAD_HOURS = 4
 """How far ahead the page lists agents on duty and the service level to expect."""

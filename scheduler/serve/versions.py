@@ -17,7 +17,7 @@ import pandas as pd
 
 from scheduler.errors import InputError, Problem
 from scheduler.handover import handover_sheet
-from scheduler.replan import read_plan_csv
+from scheduler.replanning import read_plan_csv
 from scheduler.scenario import Scenario, load_scenario
 
 PLAN_MARKERS = ("summary.json", "shifts.csv", "assignments.csv", "forecast.csv")
