@@ -1,4 +1,6 @@
-"""Text from input never comes alive in a written file (issue 17; policy in scheduler/cells.py).
+"""Safe outputs (issue 17): text from input never comes alive in a written file (policy in
+scheduler/cells.py); inputs stay inside the scenario folder and within size; leftovers of killed
+runs are removed, nothing else.
 
 Agent names, time-off reasons, the scenario's and the queue's names are drawn from formula
 starts, markup, quotes, newlines, CJK and emoji; each example is a whole `scheduler plan` of
@@ -12,7 +14,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -273,3 +280,168 @@ def test_charts_draw_dollar_names_as_typed(hostile_plan):
     """'$\\alpha$' in a queue name would be mathtext (and bad TeX an exception): drawn as typed instead."""
     _, out = hostile_plan
     assert (out / "gantt.png").stat().st_size > 1000 and (out / "coverage.png").stat().st_size > 1000
+
+
+# ------------------------------------------------------------------ input paths, sizes, identifiers
+def _exit2(cli, *args: str) -> str:
+    code, stdout, stderr = cli(*args)
+    assert code == 2, (code, stdout, stderr)
+    return stderr
+
+
+@pytest.mark.parametrize("link_to", ["file", "folder"])
+def test_input_linked_from_outside_the_folder_is_refused(cli, tmp_path, link_to):
+    scen = copy_scenario(tmp_path)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (scen / "history.csv").rename(outside / "history.csv")
+    if link_to == "file":
+        (scen / "history.csv").symlink_to(outside / "history.csv")
+    else:
+        (scen / "data").symlink_to(outside, target_is_directory=True)
+        text = (scen / "scenario.yaml").read_text(encoding="utf-8")
+        (scen / "scenario.yaml").write_text(text + "files:\n  history: data/history.csv\n", encoding="utf-8")
+    err = _exit2(cli, "validate", scen)
+    assert "history.csv, field '(file)'" in err and "outside the scenario folder" in err
+
+
+def test_link_inside_the_folder_is_followed(cli, tmp_path):
+    scen = copy_scenario(tmp_path)
+    (scen / "history.csv").rename(scen / "history_2026.csv")
+    (scen / "history.csv").symlink_to("history_2026.csv")
+    code, _, stderr = cli("validate", scen)
+    assert code == 0, stderr
+
+
+def test_scenario_yaml_linked_from_outside_is_refused(cli, tmp_path):
+    scen = copy_scenario(tmp_path)
+    (scen / "scenario.yaml").rename(tmp_path / "scenario.yaml")
+    (scen / "scenario.yaml").symlink_to(tmp_path / "scenario.yaml")
+    assert "scenario.yaml, field '(file)'" in _exit2(cli, "validate", scen)
+
+
+@pytest.mark.parametrize("name", ["../history.csv", "/etc/hostname"])
+def test_file_setting_naming_another_folder_is_refused(cli, tmp_path, name):
+    scen = copy_scenario(tmp_path)
+    text = (scen / "scenario.yaml").read_text(encoding="utf-8")
+    (scen / "scenario.yaml").write_text(text + f"files:\n  history: {name}\n", encoding="utf-8")
+    assert "files.history" in _exit2(cli, "validate", scen)
+
+
+def test_plan_folder_never_copies_a_linked_outside_file(tmp_path):
+    from scheduler.report.files import copy_scenario as keep
+
+    scen = copy_scenario(tmp_path)
+    secret = tmp_path / "secret.md"
+    secret.write_text("not for the plan folder", encoding="utf-8")
+    (scen / "notes.md").symlink_to(secret)
+    keep(scen, tmp_path / "copy")
+    assert not (tmp_path / "copy" / "notes.md").exists()
+    assert (tmp_path / "copy" / "agents.csv").read_bytes() == (scen / "agents.csv").read_bytes()
+
+
+def test_table_beyond_its_row_limit_is_refused_before_it_is_loaded(cli, tmp_path, monkeypatch):
+    from scheduler.scenario import loaders
+
+    scen = copy_scenario(tmp_path)
+    n = sum(1 for _ in (scen / "history.csv").open(encoding="utf-8")) - 1
+    monkeypatch.setattr(loaders, "MAX_ROWS", n - 1)
+    err = _exit2(cli, "validate", scen)
+    assert f"history.csv, field '(rows)': found more than {n - 1:,} rows" in err
+    monkeypatch.setattr(loaders, "MAX_ROWS", n)
+    monkeypatch.setattr(loaders, "MAX_AGENTS", 3)
+    err = _exit2(cli, "validate", scen)
+    assert "agents.csv, field '(rows)': found more than 3 rows" in err and "history.csv" not in err
+
+
+@pytest.mark.parametrize(("file", "old", "new", "expect"), [
+    ("agents.csv", "A1,", "-A1,", "agents.csv, row 2, field 'agent_id'"),
+    ("scenario.yaml", "  - id: chat", "  - id: -chat", "field 'queues.0.id'"),
+    ("scenario.yaml", "  full_time:\n", "  \"=full_time\":\n", "field 'contracts.=full_time'"),
+])
+def test_identifier_a_spreadsheet_would_run_is_refused(cli, tmp_path, file, old, new, expect):
+    from hostile import replace
+
+    scen = copy_scenario(tmp_path)
+    replace(file, old, new)(scen)
+    if file == "scenario.yaml" and "full_time" in new:
+        replace("agents.csv", ",full_time,", ",=full_time,")(scen)
+    assert expect in _exit2(cli, "validate", scen)
+
+
+def test_lone_cr_line_ends_still_read(cli, tmp_path):
+    """Old Mac Excel ends lines with CR alone: the streaming reader splits them as before."""
+    scen = copy_scenario(tmp_path)
+    p = scen / "agents.csv"
+    p.write_bytes(p.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    code, _, stderr = cli("validate", scen)
+    assert code == 0, stderr
+
+
+# ------------------------------------------------------------------ leftovers of killed runs
+HOLDER = """
+import sys, time
+from pathlib import Path
+from scheduler.report.files import atomic_folder
+with atomic_folder(Path(sys.argv[1])) as tmp:
+    (tmp / "shifts.csv").write_text("agent_id\\n", encoding="utf-8")
+    print(tmp, flush=True)
+    time.sleep(600)
+"""
+
+
+def _writing(target: Path) -> tuple[subprocess.Popen, Path]:
+    """A run writing `target`, stopped in the middle (its temporary folder half written)."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(target)], stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline().strip()
+    assert line, "the writer did not start"
+    return proc, Path(line)
+
+
+def _age(path: Path, seconds: float = 120.0) -> None:
+    t = time.time() - seconds
+    os.utime(path, (t, t))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock: leftovers are left alone on Windows")
+def test_leftovers_of_killed_runs_are_removed_and_nothing_else(tmp_path):
+    from scheduler.report.files import atomic_folder
+
+    target = tmp_path / "plan"
+    with atomic_folder(target) as tmp:
+        (tmp / "shifts.csv").write_text("old\n", encoding="utf-8")
+    live, alive = _writing(target)  # first: its own clean-up at start must not meet the dead one
+    killed, dead = _writing(target)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    try:
+        assert dead.is_dir() and alive.is_dir()
+        assert (target / "shifts.csv").read_text(encoding="utf-8") == "old\n"  # the killed run left it whole
+        dead_swap = tmp_path / ".plan.old.abcd1234"
+        (dead_swap / "scenario").mkdir(parents=True)
+        (dead_swap / "coverage.csv").write_text("x\n", encoding="utf-8")
+        (dead_swap / "scenario" / "scenario.yaml").write_text("x\n", encoding="utf-8")
+        keep = {
+            "user": tmp_path / ".plan.mynotes1",  # our name shape, someone else's file
+            "young": tmp_path / ".plan.zz9zz9zz",  # could be a run that just began
+            "other": tmp_path / ".other.abcd1234",  # another target's
+            "visible": tmp_path / "plan.abcd1234",
+        }
+        for p in keep.values():
+            p.mkdir()
+            (p / "shifts.csv").write_text("x\n", encoding="utf-8")
+        (keep["user"] / "diary.docx").write_text("x", encoding="utf-8")
+        (tmp_path / ".plan.file1234").write_text("a file, not a folder", encoding="utf-8")
+        (tmp_path / ".plan.link1234").symlink_to(keep["other"], target_is_directory=True)
+        for p in [dead, alive, dead_swap, keep["user"], keep["other"], keep["visible"]]:
+            _age(p)
+        with atomic_folder(target) as tmp:
+            (tmp / "shifts.csv").write_text("new\n", encoding="utf-8")
+        assert not dead.exists() and not dead_swap.exists()
+        assert alive.is_dir() and (alive / "shifts.csv").exists()  # a live run's folder is never touched
+        assert all(p.is_dir() for p in keep.values())
+        assert (tmp_path / ".plan.file1234").is_file() and (tmp_path / ".plan.link1234").is_symlink()
+        assert (target / "shifts.csv").read_text(encoding="utf-8") == "new\n"
+    finally:
+        live.kill()
+        live.wait()

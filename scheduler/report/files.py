@@ -1,7 +1,9 @@
 """The plan folder, written atomically: a failed or interrupted run never leaves half a folder.
 
 Every file is first written into a fresh temporary folder beside the target; only when all are
-complete is the folder swapped into place, so the target is either as it was or complete.
+complete is the folder swapped into place, so the target is either as it was or complete. A run
+killed outright (SIGKILL, power cut) cannot tidy up: the next run into the same place removes
+its hidden temporary folder (`remove_leftovers`), and nothing else.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import csv
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,16 @@ from scheduler.errors import InputError, Problem
 from scheduler.replanning import ABSENT_REASON
 from scheduler.results import Plan
 from scheduler.scenario import Scenario
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock, so leftovers of killed runs are left alone there
+    fcntl = None  # type: ignore[assignment]
+
+LEFTOVER_AGE_SECONDS = 60.0
+"""A temporary folder untouched this long and locked by no process is a dead run's leftover."""
+_TEMP_TAIL = re.compile(r"(?:old\.)?[a-z0-9_]{8}")  # what mkdtemp appends to the prefixes below
+_OUR_SUFFIXES = (".csv", ".json", ".png", ".html", ".xlsx", ".tmp", ".yaml", ".yml", ".md")
 
 
 def _iso(v: Any) -> Any:
@@ -93,6 +107,75 @@ def _umask() -> int:
     return mask
 
 
+def _hold(folder: Path) -> int | None:
+    """Lock `folder` while this run writes it; the system lets go when the process ends, however."""
+    if fcntl is None:
+        return None
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # a file system without flock: the folder then looks in use to every cleaner
+        pass
+    return fd
+
+
+def _in_use(folder: Path) -> bool:
+    """Whether a live run holds `folder` (or whether that cannot be told: then it counts as in use)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # held by a live run (BlockingIOError), or no flock here
+        return True
+    finally:
+        os.close(fd)  # closing lets our own probe lock go
+    return False
+
+
+def _only_our_files(folder: Path, depth: int = 0) -> bool:
+    """Whether the folder holds nothing but files this module writes (and the scenario/ copy)."""
+    for p in folder.iterdir():
+        if p.is_symlink():
+            return False
+        if p.is_dir():
+            if depth or p.name != "scenario" or not _only_our_files(p, depth + 1):
+                return False
+        elif not p.name.endswith(_OUR_SUFFIXES):
+            return False
+    return True
+
+
+def remove_leftovers(target: Path) -> list[Path]:
+    """Remove the hidden temporary folders that killed earlier runs into `target` left beside it.
+
+    Only folders named as `atomic_folder` names them (`.NAME.xxxxxxxx`, `.NAME.old.xxxxxxxx`),
+    holding only files the product writes, locked by no live run and untouched for a minute; never
+    anything else. Returns what was removed.
+    """
+    if fcntl is None:
+        return []
+    target = Path(target)
+    prefix = f".{target.name}."
+    removed = []
+    try:
+        entries = sorted(target.resolve().parent.iterdir())
+    except OSError:
+        return []
+    now = time.time()
+    for p in entries:
+        if not (p.name.startswith(prefix) and _TEMP_TAIL.fullmatch(p.name[len(prefix):])):
+            continue
+        try:
+            if p.is_symlink() or not p.is_dir() or now - p.stat().st_mtime < LEFTOVER_AGE_SECONDS:
+                continue
+            if not _only_our_files(p) or _in_use(p):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p)
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_folder(target: Path) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces `target` whole, on failure it vanishes."""
@@ -100,34 +183,42 @@ def atomic_folder(target: Path) -> Iterator[Path]:
     parent = target.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(target)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+        lock = _hold(tmp)  # held until the folder is in place, so no other run takes it for a leftover
         tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; a plan folder is shared like any other
     except OSError as exc:
         raise InputError([Problem(str(target), "--out", f"not writable ({exc.strerror or exc})", "a folder you may write to")]) from None
     try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if target.exists():
-        if not target.is_dir():
+        try:
+            yield tmp
+        except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise InputError([Problem(str(target), "--out", "an existing file", "a folder path")])
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
-        os.rmdir(old)
-        os.replace(target, old)
-    os.replace(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+            raise
+        old = None
+        if target.exists():
+            if not target.is_dir():
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise InputError([Problem(str(target), "--out", "an existing file", "a folder path")])
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
+            os.rmdir(old)
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if lock is not None:
+            os.close(lock)
 
 
 def copy_scenario(scenario_folder: Path, dest: Path) -> None:
-    """Keep the scenario the plan was made from, so replan and check need nothing else."""
+    """Keep the scenario the plan was made from, so replan and check need nothing else (the loader
+    refuses input files that link outside the folder; other such links are not copied)."""
     dest.mkdir()
+    home = Path(scenario_folder).resolve()
     for p in sorted(Path(scenario_folder).iterdir()):
-        if p.is_file() and p.suffix in (".yaml", ".yml", ".csv", ".md"):
-            shutil.copyfile(p, dest / p.name)
+        if p.is_file() and p.suffix in (".yaml", ".yml", ".csv", ".md") and p.resolve().is_relative_to(home):
+            shutil.copyfile(p, dest / p.name)  # never a link's target outside the scenario folder
 
 
 def write_forecast(scenario: Scenario, out_dir: Path) -> pd.DataFrame:

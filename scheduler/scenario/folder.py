@@ -27,6 +27,20 @@ def _exists(path: Path) -> bool:
 
 
 
+def _inside(folder: Path, name: str) -> list[Problem]:
+    """An input file must lie in the scenario folder: one reached by a link (or through a linked
+    folder) that leads out of it is refused, not read (file settings may not name other folders)."""
+    home = folder.resolve()
+    try:
+        real = (folder / name).resolve()
+    except (OSError, RuntimeError):  # a link that loops
+        return [Problem(name, "(file)", "a link that loops", "a file inside the scenario folder")]
+    if real == home or real.is_relative_to(home):
+        return []
+    return [Problem(name, "(file)", f"a link outside the scenario folder, to {real}",
+                    "a file inside the scenario folder (copy it in: links out of the folder are not followed)")]
+
+
 def resolve_scenario_path(name_or_path: str | Path) -> Path:
     """A built-in scenario name (double11) or a folder holding scenario.yaml."""
     p = Path(name_or_path)
@@ -67,8 +81,13 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     (72, ['presale', 'aftersale'])
     """
     folder = resolve_scenario_path(name_or_path)
+    if problems := _inside(folder, "scenario.yaml"):
+        raise InputError(problems)
     config, root = parse_config(folder / "scenario.yaml")
-    problems: list[Problem] = []
+    problems = [p for n in (config.files.history, config.files.agents, config.files.time_off, config.files.preferences)
+                if n for p in _inside(folder, n)]
+    if problems:
+        raise InputError(problems)
     history = agents = None
     try:
         history = load_history(folder / config.files.history, config)

@@ -7,9 +7,9 @@ file are reported together.
 from __future__ import annotations
 
 import csv
-import io
 import math
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,28 +17,53 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from scheduler.cells import starts_like_formula
 from scheduler.errors import InputError, Problem
 from scheduler.scenario.config_file import read_text
 from scheduler.scenario.schema import MAX_YEAR, MIN_YEAR, Agent, PreferenceRow, ScenarioConfig, TimeOff
 
+MAX_ROWS = 1_000_000
+"""Rows of a scenario table unless its loader says otherwise: ten years of 15-minute slots of
+three queues, far beyond any shop's export. A bigger file is refused as soon as the row past the
+limit is read (exit 2), not loaded: a 6-million-row history.csv took 5 GiB of memory to load."""
+MAX_AGENTS = 20_000
+"""Agents in agents.csv: 20 times the largest team measured (1,000 agents, benchmarks/RESULTS.md)."""
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text` one at a time, ends kept, as a file opened with newline='' gives them,
+    without the copy of the whole text io.StringIO would make (four bytes a character)."""
+    return (m.group() for m in _LINE.finditer(text))
+
+
+def _records(text: str, label: str, max_rows: int) -> Iterator[list[str]]:
+    """The CSV records of `text`, the header first; refused past `max_rows` data rows."""
+    n = 0
+    try:
+        for r in csv.reader(_lines(text), strict=True):
+            n += 1
+            if n > max_rows + 1:
+                raise InputError([Problem(label, "(rows)", f"more than {max_rows:,} rows",
+                                          f"at most {max_rows:,} rows (split the file, or keep its recent part)")])
+            yield r
+    except csv.Error as exc:  # the row is the record being read, as a spreadsheet would number it
+        raise InputError(
+            [Problem(label, "(CSV syntax)", str(exc), "well-formed CSV (check unterminated quotes)", n + 1)]
+        ) from None
+
 
 def read_csv_rows(
-    path: Path, required: list[str], optional: list[str]
+    path: Path, required: list[str], optional: list[str], max_rows: int | None = None
 ) -> list[tuple[int, dict[str, str]]]:
-    """Rows as (spreadsheet row number, {column: text}), after checking the header."""
+    """Rows as (spreadsheet row number, {column: text}), after checking the header; a file of
+    more than `max_rows` rows (default MAX_ROWS) is refused without being read further."""
     label = path.name
     text = read_text(path, label)
     if not text.strip():
         raise InputError([Problem(label, "(file)", "an empty file", f"a header row with {', '.join(required)}")])
-    rows: list[list[str]] = []
-    try:
-        for r in csv.reader(io.StringIO(text, newline=""), strict=True):
-            rows.append(r)
-    except csv.Error as exc:  # the row is the record being read, as a spreadsheet would number it
-        raise InputError(
-            [Problem(label, "(CSV syntax)", str(exc), "well-formed CSV (check unterminated quotes)", len(rows) + 1)]
-        ) from None
-    header = [h.strip() for h in rows[0]]
+    records = _records(text, label, MAX_ROWS if max_rows is None else max_rows)
+    header = [h.strip() for h in next(records)]
     problems = []
     if not any(header):
         raise InputError(
@@ -59,7 +84,7 @@ def read_csv_rows(
     if problems:
         raise InputError(problems)
     out = []
-    for i, r in enumerate(rows[1:], start=2):
+    for i, r in enumerate(records, start=2):
         if not any(c.strip() for c in r):
             continue
         if len(r) != len(header):
@@ -178,7 +203,8 @@ def load_history(path: Path, config: ScenarioConfig) -> pd.DataFrame:
 def load_agents(path: Path, config: ScenarioConfig) -> list[Agent]:
     """agents.csv: agent_id, name, contract, core, skills, availability, standby[, hourly_wage_yuan]."""
     rows = read_csv_rows(
-        path, ["agent_id", "name", "contract", "core", "skills", "availability", "standby"], ["hourly_wage_yuan"]
+        path, ["agent_id", "name", "contract", "core", "skills", "availability", "standby"], ["hourly_wage_yuan"],
+        max_rows=MAX_AGENTS,
     )
     queues = {q.id for q in config.queues}
     problems: list[Problem] = []
@@ -191,8 +217,8 @@ def load_agents(path: Path, config: ScenarioConfig) -> list[Agent]:
     for i, r in rows:
         n_before = len(problems)
         aid = r["agent_id"]
-        if not re.fullmatch(r"[A-Za-z0-9_\-\.]{1,40}", aid):
-            bad(i, "agent_id", aid, "1-40 letters, digits, _ - .")
+        if not re.fullmatch(r"[A-Za-z0-9_\-\.]{1,40}", aid) or starts_like_formula(aid):
+            bad(i, "agent_id", aid, "1-40 letters, digits, _ - ., not beginning with - (a spreadsheet would take it for a formula)")
         elif aid in seen:
             bad(i, "agent_id", aid, "a unique id (this one is already used above)")
         seen.add(aid)

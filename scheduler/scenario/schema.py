@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from scheduler.cells import starts_like_formula
+
 PositiveMoney = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
 """A price or wage in yuan; the cap keeps solver coefficients far from int64 overflow."""
 LargeMoney = Annotated[float, Field(ge=0, le=1e13, allow_inf_nan=False)]
@@ -129,7 +131,8 @@ class PastEvent(Window):
 class Queue(Model):
     """A chat queue (pre-sale 售前, after-sale 售后, ...) with its service targets."""
 
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]+$", max_length=40)]
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_\-]*$", max_length=40)]
+    """Letters, digits, _ and -, not beginning with - (a spreadsheet would take it for a formula)."""
     name: str = ""
     kind: Literal["presale", "aftersale", "other"] = "other"
     aht_seconds: Annotated[float, Field(gt=0, le=86400, allow_inf_nan=False)] = 180.0
@@ -400,6 +403,10 @@ class ScenarioConfig(Model):
         for k, qid in enumerate(ids):
             if qid in ids[:k]:
                 raise FieldError(("queues", k, "id"), "a queue id not used by another queue", qid)
+        for cid in self.contracts:
+            if starts_like_formula(cid):
+                raise FieldError(("contracts", cid), "a contract id not beginning with = + - @, tab or CR "
+                                 "(a spreadsheet would take it for a formula)", cid)
         for wi, w in enumerate(self.promotion.evening_all_hands):
             for ci, c in enumerate(w.contracts or []):
                 if c not in self.contracts:
