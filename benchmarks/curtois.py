@@ -202,7 +202,7 @@ def to_engine(inst: Instance, time_limit: float = 60.0, workers: int = 2, seed: 
         )
         for st in inst.staff
     }
-    shift_types = [rr.ShiftType(s, start_of[s], m, follow) for s, (m, follow) in inst.shifts.items()]
+    shift_types = [rr.ShiftType(s, (start_of[s],), m, follow) for s, (m, follow) in inst.shifts.items()]
     return EngineInputs(scenario, Demand(loss), rr.RosterRules(shift_types, limits, surplus), slot, {v: k for k, v in start_of.items()})
 
 

@@ -1,7 +1,8 @@
 """The hard rules of a rota, by the key docs/RULES.md gives each (its bracketed heading).
 
 One table for the three places that name a rule: the model states rule `k` in
-`scheduler.rota.model.rule_<k>` (or keeps it by generating only the shift options that obey it),
+`scheduler.rota.model.rule_<k>` (or keeps it by generating only the shift options that obey it;
+the day-roster rules of a contract's `roster` settings in `scheduler.rota.roster_rules.rule_<k>`),
 its messages start with the rule's plain-words name, and the independent checker reports a
 violation as `[k]`.
 """
@@ -18,9 +19,10 @@ class Rule:
     """The bracketed name in docs/RULES.md and in the checker's report."""
     name: str
     """Plain words, as the model's messages (and its diagnosis of an infeasible rota) start."""
-    kept_by: Literal["options", "model", "options and model", "output"]
+    kept_by: Literal["options", "model", "options and model", "output", "roster rules"]
     """Where the rota engine keeps it: by generating only shift options that obey it, by a
-    `rule_<key>` function of the model, both, or by how the rota is written out."""
+    `rule_<key>` function of the model, both, by how the rota is written out, or by a
+    `rule_<key>` function of rota/roster_rules.py (only for contracts with `roster` settings)."""
 
 
 RULES: dict[str, Rule] = {
@@ -42,6 +44,12 @@ RULES: dict[str, Rule] = {
         Rule("evening_all_hands", "evening all-hands", "model"),
         Rule("morning_part_time", "morning part-time", "model"),
         Rule("ratio_bounds", "ratio bounds", "model"),
+        Rule("forbidden_successions", "forbidden succession", "roster rules"),
+        Rule("shift_type_maximum", "shift type maximum", "roster rules"),
+        Rule("total_minutes", "total minutes", "roster rules"),
+        Rule("min_consecutive_days", "min consecutive days", "roster rules"),
+        Rule("min_consecutive_days_off", "min consecutive days off", "roster rules"),
+        Rule("max_weekends", "max weekends", "roster rules"),
     )
 }
 """The hard rules in the order of docs/RULES.md."""

@@ -149,3 +149,23 @@ def write_plan(
     if summary is not None:
         (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     return folder
+
+
+def roster_scenario(tmp_path, roster: dict | None, agents: int = 1, days: int = 14, name: str = "roster"):
+    """From Monday 15 June 2026 (weekends 20-21 and 27-28 June in 14 days): one contract `shop`,
+    8-hour shifts starting 08:00 (type early) or 16:00 (late), 8 h rest, no break; `roster` are
+    its day-roster settings (None: none)."""
+
+    def edit(cfg):
+        cfg["horizon"] = {"start": "2026-06-15T00:00:00+08:00", "end": f"2026-06-{15 + days:02d}T00:00:00+08:00", "slot_minutes": 60}
+        cfg.pop("event", None)
+        contract = {
+            "kind": "full_time", "hourly_wage_yuan": 30, "shift_spans_hours": [8], "start_times": ["08:00", "16:00"],
+            "max_overtime_hours_per_day": 0, "min_rest_hours": 8, "max_consecutive_days": 6, "max_hours_per_week": 40,
+        }
+        if roster is not None:
+            contract["roster"] = {"shift_types": {"early": ["08:00"], "late": ["16:00"]}, **roster}
+        cfg["contracts"] = {"shop": contract}
+
+    rows = "\n".join(f"A{k},Agent {k},shop,true,chat,,false" for k in range(1, agents + 1))
+    return custom_scenario(tmp_path, name, edit=edit, agents="agent_id,name,contract,core,skills,availability,standby\n" + rows)

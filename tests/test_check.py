@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from rota_fixtures import S, custom_scenario, flat_forecast, make_rota, to_csv_text, write_plan
+from rota_fixtures import S, custom_scenario, flat_forecast, make_rota, roster_scenario, to_csv_text, write_plan
 
 from scheduler.checker import RULES, CheckReport, check_folder, check_rota, format_report
 from scheduler.errors import InputError
@@ -367,6 +367,67 @@ def test_morning_part_time(tmp_path):
     r = check(sc, replace(BASE, "A2", S("A2", "08:00", 9)))
     assert_only(r, "morning_part_time")
     assert "1 of the 2 agents working are part-time (50 %); at least 60 %" in r.violations[0].message
+
+
+# --- day-roster rules (roster_scenario: from Monday 15 June, early 08:00 / late 16:00, 8 h) ----
+def _roster_case(tmp_path, settings, specs, rule):
+    """The rota breaks only `rule` under `settings`, and is legal without them."""
+    assert check(roster_scenario(tmp_path, None, name="plain"), specs).ok
+    r = check(roster_scenario(tmp_path, settings), specs)
+    assert_only(r, rule)
+    assert len(r.violations) == 1 and r.violations[0].agent_id == "A1"
+    return r.violations[0]
+
+
+def test_forbidden_successions(tmp_path):
+    v = _roster_case(tmp_path, {"forbidden_successions": [["late", "early"]]},
+                     [S("A1", "16:00", 8, day=2), S("A1", "08:00", 8, day=3)], "forbidden_successions")
+    assert v.time == pd.Timestamp("2026-06-18T08:00+08:00")
+    assert v.message == ("A1's shift 2026-06-18T08:00+08:00–16:00 is a early shift the day after a late shift; "
+                         "early may not follow late (shop)")
+
+
+def test_shift_type_maximum(tmp_path):
+    v = _roster_case(tmp_path, {"max_shifts": {"early": 1}},
+                     [S("A1", "08:00", 8, day=2), S("A1", "16:00", 8, day=3), S("A1", "08:00", 8, day=5)], "shift_type_maximum")
+    assert v.message == "A1 works 2 early shifts; at most 1 allowed (shop)"
+
+
+def test_total_minutes(tmp_path):
+    specs = [S("A1", "08:00", 8, day=2), S("A1", "08:00", 8, day=3)]
+    v = _roster_case(tmp_path / "min", {"min_paid_hours": 20}, specs, "total_minutes")
+    assert v.message == "A1 is paid 16 h over the horizon; at least 20 h required (shop)"
+    v = _roster_case(tmp_path / "max", {"max_paid_hours": 12.5}, specs, "total_minutes")
+    assert v.message == "A1 is paid 16 h over the horizon; at most 12.5 h allowed (shop)"
+
+
+def test_min_consecutive_days(tmp_path):
+    v = _roster_case(tmp_path, {"min_consecutive_days": 3},
+                     [S("A1", "08:00", 8, day=2), S("A1", "08:00", 8, day=3)], "min_consecutive_days")
+    assert v.message == "A1 has 2 days worked in a row (2026-06-17 .. 2026-06-18); at least 3 required (shop)"
+
+
+def test_min_consecutive_days_off(tmp_path):
+    v = _roster_case(tmp_path, {"min_consecutive_days_off": 3},
+                     [S("A1", "08:00", 8, day=d) for d in (0, 1, 2, 5, 6)], "min_consecutive_days_off")
+    assert v.message == "A1 has 2 days off in a row (2026-06-18 .. 2026-06-19); at least 3 required (shop)"
+
+
+def test_min_runs_at_the_horizon_s_borders_are_exempt(tmp_path):
+    sc = roster_scenario(tmp_path, {"min_consecutive_days": 3, "min_consecutive_days_off": 3})
+    assert check(sc, [S("A1", "08:00", 8, day=d) for d in (0, 4, 5, 6, 13)]).ok
+
+
+def test_max_weekends(tmp_path):
+    v = _roster_case(tmp_path, {"max_weekends": 1},
+                     [S("A1", "08:00", 8, day=5), S("A1", "08:00", 8, day=6), S("A1", "16:00", 8, day=13)], "max_weekends")
+    assert v.time == pd.Timestamp("2026-06-27T00:00+08:00")
+    assert v.message == "A1 works on 2 weekends (2026-06-20, 2026-06-27); at most 1 allowed (shop)"
+
+
+def test_max_weekends_counts_a_sunday_alone(tmp_path):
+    v = _roster_case(tmp_path, {"max_weekends": 0}, [S("A1", "08:00", 8, day=6)], "max_weekends")
+    assert "1 weekends (2026-06-20)" in v.message
 
 
 def test_every_rule_has_a_mutation_test():

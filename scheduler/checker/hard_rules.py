@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from scheduler import rules
+from scheduler.checker import roster_rules
 from scheduler.checker.arrays import Rota
 from scheduler.checker.context import clock, hours, label_runs, percent, true_runs
 from scheduler.checker.report import HOURS_TOL, Findings
@@ -419,6 +420,12 @@ RULE_CHECKS: dict[str, Callable[[Rota, Findings], None]] = {
     "evening_all_hands": rule_evening_all_hands,
     "morning_part_time": rule_morning_part_time,
     "ratio_bounds": rule_ratio_bounds,
+    "forbidden_successions": roster_rules.rule_forbidden_successions,
+    "shift_type_maximum": roster_rules.rule_shift_type_maximum,
+    "total_minutes": roster_rules.rule_total_minutes,
+    "min_consecutive_days": roster_rules.rule_min_consecutive_days,
+    "min_consecutive_days_off": roster_rules.rule_min_consecutive_days_off,
+    "max_weekends": roster_rules.rule_max_weekends,
 }
 """Every hard rule's check, by its key, in the order of docs/RULES.md."""
 assert list(RULE_CHECKS) == list(rules.RULES), "one check per rule of scheduler/rules.py"

@@ -12,6 +12,8 @@ from scheduler.errors import InfeasibleError
 from scheduler.replanning.load import Published
 from scheduler.replanning.prices import Freeze, change_rules, option_filter
 from scheduler.results import RotaResult
+from scheduler.rota.roster_rules import apply as apply_roster_rules
+from scheduler.rota.roster_rules import rules_from_scenario
 from scheduler.rota.model import Demand, RotaModel, Unit, build, objective
 from scheduler.rota.solve import StopToken, diagnose, extract, hint_all, make_solver, options_of
 from scheduler.rota.values import SolutionValues
@@ -169,6 +171,9 @@ def solve_replan(
     per_agent = [o for o in options_of(sc_run) if o.agent.agent_id not in fz.absent]
     units = [Unit([o.agent], keep(o), o.available) for o in per_agent]
     m = build(sc_run, units, demand, aggregated=False, from_slot=fz.frozen_until, outside_staff=outside_staff)
+    roster = rules_from_scenario(sc_run)
+    if roster is not None:  # the day-roster rules hold over the whole horizon, worked past included
+        apply_roster_rules(m, roster)
     rules = change_rules(sc_run, pub, fz)
     prices = rules(m)
     m.constant_fen += constant_fen

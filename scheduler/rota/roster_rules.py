@@ -4,8 +4,9 @@ Many contracts (nursing, retail, and the Curtois employee-scheduling benchmark) 
 *types* (early, day, late, night: each one start time of day) and of days worked, not of slots:
 "no early shift the morning after a late one", "at most 4 nights", "at least two days off in a
 row", "at most two weekends a month". These rules are added to the per-agent rota model only
-when a `RosterRules` is given for it (through `solve_rota(..., extra=...)`), so scenarios that do
-not ask for them keep exactly the model and results they had.
+when a `RosterRules` is given for it (a scenario's `contracts.<id>.roster` settings through
+`rules_from_scenario`, or the Curtois adapter's own), so scenarios that do not ask for them keep
+exactly the model and results they had.
 
 Every function below takes the built `RotaModel` and the per-agent per-day shift variables of a
 `DayRoster`; the shift options themselves come from the product's option generator (a shift
@@ -23,18 +24,22 @@ from ortools.sat.python import cp_model
 
 from scheduler.rota.model import RotaModel, objective, require
 from scheduler.rota.options import n_days
+from scheduler.scenario import Scenario
 
 
 @dataclass(frozen=True)
 class ShiftType:
-    """A named shift type: shifts starting at `start` (local time of day) are of this type."""
+    """A named shift type: shifts starting at one of `starts` (local times of day) are of this type."""
 
     id: str
-    start: time
-    minutes: int
-    """Working minutes counted against the agent's total-minutes limits."""
+    starts: tuple[time, ...]
+    minutes: int | None = None
+    """Minutes a shift of this type counts against the total-minutes limits; None: each shift's
+    own paid minutes (the product's shifts); Curtois states one length per type."""
     cannot_follow: frozenset[str] = frozenset()
     """Types that may not be worked the day after this one."""
+    contract: str | None = None
+    """The contract whose agents' shifts this type names; None: every agent's."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,8 @@ class DayRoster:
     works: dict[int, dict[int, cp_model.IntVar]]
     typed: dict[int, dict[tuple[int, str], list[cp_model.IntVar]]]
     days: int
+    minutes: dict[int, list[tuple[int, cp_model.IntVar]]] = field(default_factory=dict)
+    """Per agent, each shift option's minutes counted against the total-minutes limits, and its variable."""
 
 
 def apply(m: RotaModel, rules: RosterRules) -> DayRoster:
@@ -91,20 +98,24 @@ def apply(m: RotaModel, rules: RosterRules) -> DayRoster:
 def day_roster(m: RotaModel, rules: RosterRules) -> DayRoster:
     """Group each agent's shift options by day and by shift type (from the option's local start)."""
     sc = m.scenario
-    by_start = {(st.start.hour, st.start.minute): st.id for st in rules.shift_types}
     works: dict[int, dict[int, cp_model.IntVar]] = {}
     typed: dict[int, dict[tuple[int, str], list]] = {}
+    counted: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
     hours, minutes = sc.slots.hour.to_numpy(), sc.slots.minute.to_numpy()
     for u_idx, u in enumerate(m.units):
         if u.size != 1 or u.agent.agent_id not in rules.limits:
             continue
+        types = _types_by_start(rules, u.agent.contract)
         per_day: dict[int, list] = defaultdict(list)
         per_type: dict[tuple[int, str], list] = defaultdict(list)
+        mins: list[tuple[int, cp_model.IntVar]] = []
         for o, x in zip(u.options, m.choice[u_idx], strict=True):
             per_day[o.day].append(x)
-            kind = by_start.get((int(hours[o.start]), int(minutes[o.start])))
-            if kind is not None:
-                per_type[(o.day, kind)].append(x)
+            st = types.get((int(hours[o.start]), int(minutes[o.start])))
+            if st is not None:
+                per_type[(o.day, st.id)].append(x)
+            mins.append((o.paid_minutes if st is None or st.minutes is None else st.minutes, x))
+        counted[u_idx] = mins
         day_vars: dict[int, cp_model.IntVar] = {}
         for d, xs in per_day.items():
             if len(xs) == 1:
@@ -114,7 +125,12 @@ def day_roster(m: RotaModel, rules: RosterRules) -> DayRoster:
                 m.model.add(w == sum(xs))  # one shift a day: the sum is 0 or 1
                 day_vars[d] = w
         works[u_idx], typed[u_idx] = day_vars, dict(per_type)
-    return DayRoster(works, typed, n_days(sc))
+    return DayRoster(works, typed, n_days(sc), counted)
+
+
+def _types_by_start(rules: RosterRules, contract: str) -> dict[tuple[int, int], ShiftType]:
+    """(hour, minute) of a local start -> the shift type it makes for an agent of `contract`."""
+    return {(t.hour, t.minute): st for st in rules.shift_types if st.contract in (None, contract) for t in st.starts}
 
 
 def _limits(m: RotaModel, rules: RosterRules, u_idx: int) -> AgentLimits:
@@ -148,11 +164,14 @@ def rule_shift_type_maximum(m: RotaModel, rules: RosterRules, roster: DayRoster)
 
 
 def rule_total_minutes(m: RotaModel, rules: RosterRules, roster: DayRoster) -> None:
-    """Contracted working time over the horizon: at least the hours paid for, at most the legal cap."""
-    length = {st.id: st.minutes for st in rules.shift_types}
-    for u_idx, typed in roster.typed.items():
+    """Contracted working time over the horizon: at least the hours paid for, at most the legal cap.
+
+    Each shift counts its type's stated minutes where the type states them (Curtois), else its
+    own paid minutes (a scenario's shifts), so every shift of the agent counts, typed or not.
+    """
+    for u_idx, counted in roster.minutes.items():
         lim = _limits(m, rules, u_idx)
-        terms = [length[kind] * x for (_, kind), xs in typed.items() for x in xs]
+        terms = [k * x for k, x in counted]
         who = m.units[u_idx].agent.agent_id
         if lim.max_minutes is not None:
             m.add(sum(terms) <= lim.max_minutes, f"total minutes: {who} at most {lim.max_minutes} min")
@@ -255,3 +274,30 @@ def cost_surplus(m: RotaModel, rules: RosterRules) -> None:
         extra = m.model.new_int_var(0, cap - sp.required, f"surplus_{t}_{q}")
         m.model.add(extra >= sum(terms) - sp.required)
         m.cost_terms["surplus_cost"].append(sp.fen_per_agent * extra)
+
+
+def rules_from_scenario(sc: Scenario) -> RosterRules | None:
+    """The day-roster rules of a scenario's contracts (`contracts.<id>.roster`) for every agent of
+    each contract that has them; None when no contract asks for any (the model stays as it was)."""
+    types: list[ShiftType] = []
+    limits: dict[str, AgentLimits] = {}
+    for cid, c in sc.config.contracts.items():
+        r = c.roster
+        if r is None:
+            continue
+        follow: dict[str, set[str]] = defaultdict(set)
+        for first, nxt in r.forbidden_successions:
+            follow[first].add(nxt)
+        types += [ShiftType(tid, tuple(starts), None, frozenset(follow[tid]), cid) for tid, starts in r.shift_types.items()]
+        lim = AgentLimits(
+            max_per_type=dict(r.max_shifts),
+            min_minutes=int(round(r.min_paid_hours * 60)),
+            max_minutes=None if r.max_paid_hours is None else int(round(r.max_paid_hours * 60)),
+            min_consecutive_days=r.min_consecutive_days,
+            min_consecutive_days_off=r.min_consecutive_days_off,
+            max_weekends=r.max_weekends,
+        )
+        limits.update({a.agent_id: lim for a in sc.agents if a.contract == cid})
+    if not limits:
+        return None
+    return RosterRules(types, limits)
