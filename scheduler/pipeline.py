@@ -15,7 +15,6 @@ from scheduler.demand import forecast as make_forecast
 from scheduler.demand import sizing as make_sizing
 from scheduler.results import Plan, RotaResult
 from scheduler.rota import Demand, solve_rota
-from scheduler.rota.roster_rules import apply as apply_roster_rules
 from scheduler.rota.roster_rules import rules_from_scenario
 from scheduler.rota.solve import Progress
 from scheduler.scenario import Scenario
@@ -110,8 +109,7 @@ def plan(
     demand = priced_demand(scenario, st)
     roster = rules_from_scenario(scenario)
     rota = solve_rota(scenario, demand, time_limit=time_limit, seed=seed, workers=workers,
-                      on_progress=on_progress, should_stop=should_stop,
-                      extra=None if roster is None else (lambda m: apply_roster_rules(m, roster)))
+                      on_progress=on_progress, should_stop=should_stop, roster=roster)
     cov = coverage_table(scenario, fc, st, rota.assignments)
     sizing = make_sizing(scenario)
     summary = summarise(scenario, rota, cov, sizing, seed, time_limit)

@@ -33,9 +33,7 @@ def _demand(sc, wanted: list[tuple[int, str]]) -> Demand:
 
 
 def _solve(sc, demand: Demand):
-    roster = rr.rules_from_scenario(sc)
-    extra = None if roster is None else (lambda m: rr.apply(m, roster))
-    return solve_rota(sc, demand, time_limit=10, seed=0, workers=1, extra=extra)
+    return solve_rota(sc, demand, time_limit=10, seed=0, workers=1, roster=rr.rules_from_scenario(sc), gap_limit=0.0)
 
 
 CASES = {
