@@ -12,9 +12,9 @@ from scheduler.errors import InfeasibleError
 from scheduler.replanning.load import Published
 from scheduler.replanning.prices import Freeze, change_rules, option_filter
 from scheduler.results import RotaResult
+from scheduler.rota.model import Demand, RotaModel, Unit, build, objective
 from scheduler.rota.roster_rules import apply as apply_roster_rules
 from scheduler.rota.roster_rules import rules_from_scenario
-from scheduler.rota.model import Demand, RotaModel, Unit, build, objective
 from scheduler.rota.solve import StopToken, diagnose, extract, hint_all, make_solver, options_of
 from scheduler.rota.values import SolutionValues
 from scheduler.scenario import Scenario
