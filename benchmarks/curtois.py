@@ -37,7 +37,6 @@ import os
 import platform
 import sys
 import time as _time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections import defaultdict
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
@@ -22,10 +20,21 @@ from scheduler.errors import InfeasibleError
 from scheduler.results import RotaResult
 from scheduler.rota import lns
 from scheduler.rota import roster_rules as rr
+from scheduler.rota.aggregate import hint_from_aggregate, solve_aggregate
 from scheduler.rota.cg import CGResult, column_generation
 from scheduler.rota.model import Demand, RotaModel, Unit, build, class_key
+from scheduler.rota.options import AgentOptions, ShiftOption, agent_options, slot_time
+from scheduler.rota.search import (
+    Progress,
+    StopToken,
+    Watcher,
+    complete_hint,
+    gap_of,
+    hint_all,
+    make_solver,
+    tighten,
+)
 from scheduler.rota.values import SolutionValues
-from scheduler.rota.options import AgentOptions, ShiftOption, agent_options, n_days, slot_time
 from scheduler.scenario import Scenario
 
 CG_SHARE = 0.5
@@ -38,58 +47,6 @@ LNS_AFTER_SHARE = 0.3
 """With day-roster rules, the plain search's share of the time left; the neighbourhood search
 takes the rest (on Curtois it finds far better rotas than one long search)."""
 
-Progress = Callable[[str, float, float, float], None]
-"""on_progress(stage, best objective in yuan, bound in yuan, seconds)."""
-
-
-class StopToken:
-    """Lets another thread (a signal handler's) stop every running search; the best rota is kept."""
-
-    def __init__(self) -> None:
-        self.stopped = False
-        self._solvers: list[cp_model.CpSolver] = []
-
-    def register(self, solver: cp_model.CpSolver) -> cp_model.CpSolver:
-        self._solvers.append(solver)
-        if self.stopped:
-            solver.stop_search()
-        return solver
-
-    def stop(self) -> None:
-        self.stopped = True
-        for s in self._solvers:
-            s.stop_search()
-
-    def __call__(self) -> bool:
-        return self.stopped
-
-
-class _Watcher(cp_model.CpSolverSolutionCallback):
-    """Reports each improving rota; stops the search when asked (Ctrl-C, SIGTERM)."""
-
-    def __init__(self, stage: str, on_progress: Progress | None, should_stop: Callable[[], bool] | None,
-                 known_bound: float = -math.inf, gap_limit: float = 0.0):
-        super().__init__()
-        self.stage, self.on_progress, self.should_stop = stage, on_progress, should_stop
-        self.known_bound, self.gap_limit = known_bound, gap_limit
-        """A bound proven outside this search (aggregate, column generation), in fen: the search
-        stops as soon as its rota is within `gap_limit` of it."""
-
-    def on_solution_callback(self) -> None:
-        bound = max(self.best_objective_bound, self.known_bound)
-        if self.on_progress:
-            self.on_progress(self.stage, self.objective_value / 100, bound / 100, self.wall_time)
-        if (self.should_stop and self.should_stop()) or _gap(self.objective_value, bound) <= self.gap_limit:
-            self.stop_search()
-
-
-def _gap(objective_fen: float, bound_fen: float) -> float:
-    """(objective - bound) / objective, the summary's gap; inf when nothing is proven."""
-    if bound_fen == -math.inf or not math.isfinite(objective_fen):
-        return math.inf
-    if objective_fen <= 0:
-        return 0.0 if bound_fen >= objective_fen else math.inf
-    return max(0.0, (objective_fen - bound_fen) / objective_fen)
 
 
 def _options(scenario: Scenario) -> list[AgentOptions]:
@@ -104,20 +61,6 @@ def _options(scenario: Scenario) -> list[AgentOptions]:
         base = cache[key]
         out.append(AgentOptions(agent=a, index=i, options=base.options, available=base.available))
     return out
-
-
-def make_solver(time_limit: float, seed: int, workers: int, gap: float = 0.0, presolve: bool = True) -> cp_model.CpSolver:
-    """A CP-SAT solver. `presolve=False` for the rota models: their presolve spends seconds on
-    symmetry and dual reductions that find little, and with it off the LP bound comes as fast
-    (benchmarks/RESULTS.md); the fix-the-hint completion keeps it, as fixing happens there."""
-    s = cp_model.CpSolver()
-    s.parameters.cp_model_presolve = presolve
-    s.parameters.max_time_in_seconds = max(0.1, time_limit)
-    s.parameters.random_seed = seed
-    s.parameters.num_workers = workers
-    s.parameters.catch_sigint_signal = False  # CP-SAT's own handler resets SIGINT to SIG_DFL after each solve: the CLI handles signals
-    s.parameters.relative_gap_limit = gap
-    return s
 
 
 def solve_rota(
@@ -168,7 +111,7 @@ def solve_rota(
         # with column generation behind it the aggregate gets one go: when a loaded machine finds
         # nothing in it, column generation builds the rota instead
         shares = (0.25,) if engine == "auto" else (0.35, 0.3)
-        agg, agg_solver, agg_status, classes = _aggregate(scenario, units, demand, time_limit, seed, workers, on_progress,
+        agg, agg_solver, agg_status, classes = solve_aggregate(scenario, units, demand, time_limit, seed, workers, on_progress,
                                                           should_stop, shares)
         if agg_status == cp_model.INFEASIBLE:
             raise InfeasibleError(diagnose(scenario, units, demand, seed, workers))
@@ -185,19 +128,19 @@ def solve_rota(
     fallback = None
     if hint is not None:
         _hint_from_plan(m, hint)
-        fallback = _complete_hint(m, seed, workers, max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.5))
+        fallback = complete_hint(m, seed, workers, max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.5))
     elif agg_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # two ways to hand the class counts to agents; keep the cheaper rota that keeps every rule
         for balance in (False, True):
             m.model.clear_hints()
-            _hint_from_aggregate(m, agg, agg_solver, classes, balance)
-            done = _complete_hint(m, seed, workers, max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.25))
+            hint_from_aggregate(m, agg, agg_solver, classes, balance)
+            done = complete_hint(m, seed, workers, max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.25))
             if done is not None:
                 splits.append(done)
             if done is not None and (fallback is None or done.objective_value < fallback.objective_value):
                 fallback = done
         if fallback is not None:
-            _use_hint(m, fallback.values)
+            hint_all(m, fallback.values)
     if fallback is None and hint is None:
         # no usable split aggregate: start from nobody on duty, legal whenever no rule forces
         # someone in, so a short time limit still returns a rota with its honest gap
@@ -205,12 +148,12 @@ def solve_rota(
         for xs in m.choice:
             for x in xs:
                 m.model.add_hint(x, 0)
-        fallback = _complete_hint(m, seed, workers, max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.3))
+        fallback = complete_hint(m, seed, workers, max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.3))
     # 3. column generation where the aggregate leaves a gap: a per-agent bound and rota
     cg = None
     cg_time = (time_limit - (time.perf_counter() - t0)) * (CG_SHARE_FROM_NOTHING if fallback is None else CG_SHARE)
     if extra is None and engine != "aggregate" and cg_time >= CG_MIN_SECONDS and (
-        fallback is None or _gap(fallback.objective_value, agg_bound * 100) > gap_limit
+        fallback is None or gap_of(fallback.objective_value, agg_bound * 100) > gap_limit
     ):
         cg = _column_generation(m, scenario, units, demand, roster, fallback, splits,
                                  cg_time, seed, workers, should_stop, on_progress, t0)
@@ -221,13 +164,13 @@ def solve_rota(
             if done is not None and (fallback is None or done.objective_value < fallback.objective_value):
                 fallback = done
         if fallback is not None:
-            _use_hint(m, fallback.values)
+            hint_all(m, fallback.values)
     if fallback is not None and on_progress:
         on_progress("rota", fallback.objective_value / 100, agg_bound if extra is None else 0.0, time.perf_counter() - t0)
     reserve = min(5.0, 0.05 * time_limit)  # for stating the found rota's true cost (_tighten)
     remaining = max(0.5, time_limit - (time.perf_counter() - t0) - reserve)
     known_bound = agg_bound * 100 if extra is None else -math.inf
-    if fallback is not None and _gap(fallback.objective_value, known_bound) <= gap_limit:
+    if fallback is not None and gap_of(fallback.objective_value, known_bound) <= gap_limit:
         solver, status = fallback, cp_model.FEASIBLE  # good enough, proven: no search needed
     else:
         # with day-roster rules a neighbourhood search takes over from the plain search (on Curtois
@@ -235,13 +178,13 @@ def solve_rota(
         # (benchmarks/results/peers.md: weekly 61,277 against 62,247 with the search cut short)
         deadline = time.perf_counter() + remaining
         search = remaining * (LNS_AFTER_SHARE if roster is not None and fallback is not None else 1.0)
-        solver = _solver(search, seed, workers, gap=gap_limit, presolve=False)
+        solver = make_solver(search, seed, workers, gap=gap_limit, presolve=False)
         if isinstance(should_stop, StopToken):
             should_stop.register(solver)
-        status = solver.solve(m.model, _Watcher("rota", on_progress, should_stop, known_bound, gap_limit))
+        status = solver.solve(m.model, Watcher("rota", on_progress, should_stop, known_bound, gap_limit))
         if status == cp_model.FEASIBLE and deadline - time.perf_counter() > 1.0 and not (should_stop and should_stop()):
             incumbent = SolutionValues(list(solver.response_proto.solution), solver.objective_value)
-            if _gap(incumbent.objective_value, max(known_bound, solver.best_objective_bound)) > gap_limit:
+            if gap_of(incumbent.objective_value, max(known_bound, solver.best_objective_bound)) > gap_limit:
                 target = max(known_bound, solver.best_objective_bound) / (1 - gap_limit) if gap_limit < 1 else math.inf
                 better = lns.improve(
                     m, incumbent, deadline, workers, seed, should_stop,
@@ -265,8 +208,8 @@ def solve_rota(
             "raise --time-limit (solver.time_limit_seconds) or relax the promotion rules"
         ])
     rota_bound = solver.best_objective_bound / 100
-    if status == cp_model.FEASIBLE and not isinstance(solver, _Values):
-        solver = _tighten(m, solver, seed, workers, max(1.0, reserve)) or solver
+    if status == cp_model.FEASIBLE and not isinstance(solver, SolutionValues):
+        solver = tighten(m, solver, seed, workers, max(1.0, reserve)) or solver
     obj = solver.objective_value / 100
     bound = _round_up_to_objective_grid(m, max(rota_bound, agg_bound if extra is None else -math.inf))
     bound = min(max(bound, 0.0), obj)  # every cost is non-negative: 0 when nothing better is proven
@@ -354,152 +297,7 @@ def _complete_schedules(m: RotaModel, schedules: dict[int, list[int]], seed: int
         chosen = set(schedules.get(i, ()))
         for k, x in enumerate(xs):
             m.model.add_hint(x, 1 if k in chosen else 0)
-    return _complete_hint(m, seed, workers, time_limit)
-
-
-def _aggregate(scenario, units, demand, time_limit, seed, workers, on_progress, should_stop, shares=(0.35, 0.3)):
-    """Solve the count-level model of identical-agent classes: a proven bound and a hint."""
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    for i, u in enumerate(units):
-        groups[class_key(scenario, u.agent, u.available)].append(i)
-    classes = list(groups.values())
-    agg_units = [Unit([units[i].agent for i in idxs], units[idxs[0]].options, units[idxs[0]].available) for idxs in classes]
-    agg = build(scenario, agg_units, demand, aggregated=True)
-    status = cp_model.UNKNOWN
-    for share in shares:  # a second go when a loaded machine found nothing yet: no hint without it
-        agg_solver = _solver(time_limit * share, seed, workers, presolve=False)
-        if isinstance(should_stop, StopToken):
-            should_stop.register(agg_solver)
-        status = agg_solver.solve(agg.model, _Watcher("bound", on_progress, should_stop))
-        if status != cp_model.UNKNOWN or (should_stop and should_stop()):
-            break
-    return agg, agg_solver, status, classes
-
-
-def _hint_from_aggregate(
-    m: RotaModel, agg: RotaModel, agg_solver: cp_model.CpSolver, classes: list[list[int]], balance: bool = False
-) -> None:
-    """Split the aggregated counts among each class's agents, keeping individual rules where it can.
-
-    Each shift goes to an agent who may legally take it: by default the one free latest (the
-    interval greedy, which keeps everyone who can cover a promotion window able to); with
-    `balance`, the one with the fewest paid hours so far, so weekly-hour caps do not strand
-    late-week shifts (on `weekly` this split loses 1 % against the aggregate, the other 11 %).
-    """
-    sc = m.scenario
-    slot = sc.slot_minutes
-    for c_idx, idxs in enumerate(classes):
-        u = agg.units[c_idx]
-        contract = sc.contract(u.agent.contract)
-        rest = contract.min_rest_hours * 60 / slot
-        counts = [int(agg_solver.value(x)) for x in agg.choice[c_idx]]
-        plan: dict[int, list[ShiftOption]] = {i: [] for i in idxs}
-        by_day: dict[int, list[int]] = defaultdict(list)
-        for k, n in enumerate(counts):
-            by_day[u.options[k].day] += [k] * n
-        # running totals per agent, so each placement checks the rules in constant time
-        last_end = {i: -10**9 for i in idxs}
-        last_day = {i: -10**9 for i in idxs}
-        run = {i: 0 for i in idxs}  # consecutive working days ending at last_day
-        overtime = {i: 0 for i in idxs}
-        paid = {i: 0 for i in idxs}
-        week_regular: dict[tuple[int, int], int] = defaultdict(int)
-        ot_cap = contract.max_overtime_hours_per_month * 60
-        week_cap = contract.max_hours_per_week * 60
-        avg_cap = None if contract.avg_max_hours_per_day is None else contract.avg_max_hours_per_day * 60 * n_days(sc)
-        for day in sorted(by_day):
-            # latest start first, each to the valid agent free latest: the interval greedy that
-            # places every shift whenever the rest rule alone allows it
-            for k in sorted(by_day[day], key=lambda k: -u.options[k].start):
-                o = u.options[k]
-                best = None
-                for i in idxs:
-                    if last_day[i] == day or last_end[i] + rest > o.start:
-                        continue
-                    if (run[i] + 1 if last_day[i] == day - 1 else 1) > contract.max_consecutive_days:
-                        continue
-                    if overtime[i] + o.overtime_minutes > ot_cap:
-                        continue
-                    if week_regular[(i, day // 7)] + o.regular_minutes > week_cap:
-                        continue
-                    if avg_cap is not None and paid[i] + o.paid_minutes > avg_cap:
-                        continue
-                    key = (-paid[i], last_end[i]) if balance else (last_end[i], -paid[i])
-                    if best is None or key > best[0]:
-                        best = (key, i)
-                if best is not None:
-                    i = best[1]
-                    plan[i].append(o)
-                    run[i] = run[i] + 1 if last_day[i] == day - 1 else 1
-                    last_day[i], last_end[i] = day, o.end
-                    overtime[i] += o.overtime_minutes
-                    paid[i] += o.paid_minutes
-                    week_regular[(i, day // 7)] += o.regular_minutes
-        # identical agents: hand the schedules out in the symmetry-breaking order
-        pos = {o: k for k, o in enumerate(u.options)}
-        schedules = sorted(plan.values(), key=lambda s: -sum(pos[o] + 1 for o in s))
-        for i, sched in zip(idxs, schedules, strict=True):
-            chosen = {pos[o] for o in sched}
-            for k, x in enumerate(m.choice[i]):
-                m.model.add_hint(x, 1 if k in chosen else 0)
-        # queue hints: hand out the class's per-queue counts slot by slot
-        if sc.config.queue_changes_in_shift and len(u.agent.skills) > 1:
-            slots_of = {i: {t for o in sched for t in o.working_slots()} for i, sched in zip(idxs, schedules, strict=True)}
-            for t in range(sc.n_slots):
-                working = [i for i in idxs if t in slots_of[i]]
-                queue_counts = [(q, int(agg_solver.value(agg.queue_vars[(c_idx, t, q)]))) for q in u.agent.skills if (c_idx, t, q) in agg.queue_vars]
-                it = iter(working)
-                for q, n in queue_counts:
-                    for _ in range(n):
-                        i = next(it, None)
-                        if i is None:
-                            break
-                        for q2 in u.agent.skills:
-                            if (i, t, q2) in m.queue_vars:
-                                m.model.add_hint(m.queue_vars[(i, t, q2)], 1 if q2 == q else 0)
-
-
-def _tighten(m: RotaModel, found, seed: int, workers: int, time_limit: float) -> _Values | None:
-    """The found rota's true cost: its decisions (shifts, queues) fixed, every cost variable at
-    its least value. A search stopped by its time limit may leave a lost-inquiry or fairness
-    variable above what its rota implies (they are only bounded from below), and the summary
-    must state what the rota costs, as the independent checker recomputes it."""
-    m.model.clear_hints()
-    for xs in m.choice:
-        for x in xs:
-            m.model.add_hint(x, found.value(x))
-    for v in m.queue_vars.values():
-        m.model.add_hint(v, found.value(v))
-    tight = _complete_hint(m, seed, workers, time_limit)
-    if tight is None or tight.objective_value > found.objective_value:
-        return None
-    return tight
-
-
-def _complete_hint(m: RotaModel, seed: int, workers: int, time_limit: float) -> _Values | None:
-    """Turn a partial hint (shift choices) into a complete feasible solution, then hint all of it.
-
-    With the shift choices fixed the rest (queues, lost inquiries, fairness bounds) solves in
-    moments; CP-SAT takes a complete feasible hint as its first solution, so the search starts
-    from the split aggregate instead of hunting for feasibility among all-hands equalities.
-    """
-    if not m.model.proto.solution_hint.vars:
-        return None
-    s = _solver(time_limit, seed, workers)
-    s.parameters.fix_variables_to_their_hinted_value = True
-    status = s.solve(m.model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    values = list(s.response_proto.solution)
-    _use_hint(m, values)
-    return _Values(values, s.objective_value)
-
-
-def hint_all(m: RotaModel, values: list[int]) -> None:
-    """Hint a complete solution: CP-SAT takes it as its first rota."""
-    m.model.clear_hints()
-    for i, v in enumerate(values):
-        m.model.add_hint(m.model.get_int_var_from_proto_index(i), v)
+    return complete_hint(m, seed, workers, time_limit)
 
 
 def _hint_from_plan(m: RotaModel, plan: dict[str, tuple[set, dict[int, str]]]) -> None:
@@ -573,7 +371,7 @@ def diagnose(
     names = list(m.enforce)
     lits = [m.enforce[n] for n in names]
     m.model.add_assumptions(lits)
-    solver = _solver(time_limit, seed, workers)
+    solver = make_solver(time_limit, seed, workers)
     status = solver.solve(m.model)
     if status != cp_model.INFEASIBLE:
         return ["the rules clash, but the solver could not isolate which within the time limit"]
@@ -586,7 +384,7 @@ def diagnose(
         trial = [n for n in core if n != name]
         m.model.clear_assumptions()
         m.model.add_assumptions([m.enforce[n] for n in trial])
-        if _solver(min(5.0, t_end - time.perf_counter()), seed, workers).solve(m.model) == cp_model.INFEASIBLE:
+        if make_solver(min(5.0, t_end - time.perf_counter()), seed, workers).solve(m.model) == cp_model.INFEASIBLE:
             core = trial
     return sorted(core) or ["the rules clash (no single rule could be named)"]
 
@@ -596,8 +394,6 @@ def options_of(scenario: Scenario) -> list[AgentOptions]:
     return _options(scenario)
 
 
-__all__ = ["RotaResult", "StopToken", "solve_rota", "diagnose", "options_of", "np"]
+__all__ = ["Progress", "RotaResult", "SolutionValues", "StopToken", "diagnose", "extract", "hint_all", "make_solver",
+           "options_of", "solve_rota"]
 
-
-# the names these helpers had while private, for the code still calling them so
-_solver, _Values, _use_hint = make_solver, SolutionValues, hint_all

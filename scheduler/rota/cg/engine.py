@@ -69,7 +69,6 @@ def column_generation(
     time_limit: float,
     roster: rr.RosterRules | None = None,
     start: dict[int, list[int]] | None = None,
-    constant_fen: float = 0.0,
     seed: int = 0,
     workers: int = 1,
     should_stop: Callable[[], bool] | None = None,
@@ -81,7 +80,7 @@ def column_generation(
 
     `start`: per-unit option indexes of a known legal rota (the split aggregate), its schedules
     the first columns and the integer master's first incumbent; `more_columns`: other legal
-    rotas whose schedules join the first columns. `constant_fen`: costs outside the master.
+    rotas whose schedules join the first columns.
     """
     t0 = time.perf_counter()
     groups: dict[Hashable, list[int]] = defaultdict(list)
@@ -89,7 +88,7 @@ def column_generation(
         groups[class_of(u)].append(i)
     classes = [AgentClass(idxs, units[idxs[0]], hire_fen(units[idxs[0]])) for idxs in groups.values()]
     master = build_master(scenario, units, classes, demand, roster.surplus if roster else None)
-    constant = master.constant_fen + constant_fen
+    constant = master.constant_fen
     pricers = [Pricer(scenario, cls.unit, roster, cls.hire_fen, seed) for cls in classes]
     for known in ([start] if start else []) + list(more_columns or []):
         for c, cls in enumerate(classes):
@@ -120,7 +119,7 @@ def column_generation(
             if not full_round and active:
                 # partial pricing: only the classes that found schedules last time, at today's duals
                 todo = sorted(active)
-                priced = list(pool.map(lambda c: _price(classes[c], pricers[c], y, per_class), todo))
+                priced = list(pool.map(lambda c, d=y, tl=per_class: _price(classes[c], pricers[c], d, tl), todo))
                 added = sum(master.add_schedule(c, sched) for c, p in zip(todo, priced, strict=True) for sched in p.schedules)
                 active = {c for c, p in zip(todo, priced, strict=True) if p.schedules}
                 full_round = not active or rounds % FULL_EVERY == 0
@@ -130,7 +129,7 @@ def column_generation(
             # when that finds nothing, it prices at today's
             for alpha in ((SMOOTHING, 0.0) if centre is not None else (0.0,)):
                 duals = y if alpha == 0.0 else alpha * centre + (1 - alpha) * y
-                priced = list(pool.map(lambda c, d=duals: _price(classes[c], pricers[c], d, per_class), range(len(classes))))
+                priced = list(pool.map(lambda c, d=duals, tl=per_class: _price(classes[c], pricers[c], d, tl), range(len(classes))))
                 if any(p.bound == math.inf for p in priced):
                     break  # a class has no legal schedule at all: the per-agent model will name the clash
                 lagrange = _lagrangian(master, classes, priced, duals, lp_value if alpha == 0.0 else None)
@@ -240,7 +239,7 @@ def integer_master(master: Master, time_limit: float, start: dict[int, list[int]
     if any(x[j] > 0.5 for j in range(len(master.classes))):
         return None, None  # an agent without a legal schedule: no rota among these columns
     out: dict[int, list[int]] = {}
-    for c, cls in enumerate(master.classes):
+    for cls in master.classes:
         taken: list[tuple[int, ...]] = []
         for sched, j in cls.columns.items():
             taken += [sched] * int(round(x[j]))

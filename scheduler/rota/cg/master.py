@@ -86,14 +86,11 @@ class Master:
     constant_fen: float = 0.0
     column_class: list[int] = field(default_factory=list)
     """Master column index -> class (-1 for structural variables)."""
-    column_schedule: list[tuple[int, ...] | None] = field(default_factory=list)
     structural: list[tuple] = field(default_factory=list)
     """(cost, lb, ub, rows, values) of every variable that is not a schedule (for the dual function)."""
-    integer_columns: list[int] = field(default_factory=list)
     _structural: tuple | None = None
     incumbent: object | None = None
     """A whole-number master solution known before the integer master (the start rota's)."""
-    """Structural columns that must be whole numbers in the integer master (queue hand-outs)."""
 
     # --- building blocks --------------------------------------------------------------------
     def row(self, lb: float, ub: float) -> int:
@@ -102,17 +99,13 @@ class Master:
         self.n_rows += 1
         return self.n_rows - 1
 
-    def variable(self, cost: float, lb: float, ub: float, entries: list[tuple[int, float]], integer: bool = False) -> int:
+    def variable(self, cost: float, lb: float, ub: float, entries: list[tuple[int, float]]) -> int:
         idx = np.array([r for r, _ in entries], dtype=np.int32)
         val = np.array([v for _, v in entries], dtype=np.float64)
         self.structural.append((cost, lb, ub, idx, val))
         self.lp.addCol(float(cost), float(lb), float(ub), len(idx), idx, val)
         self.column_class.append(-1)
-        self.column_schedule.append(None)
-        j = len(self.column_class) - 1
-        if integer:
-            self.integer_columns.append(j)
-        return j
+        return len(self.column_class) - 1
 
     def structural_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, sparse.csc_matrix]:
         """Costs, bounds and the row matrix of the structural variables (built once)."""
@@ -138,7 +131,6 @@ class Master:
         vals = np.concatenate([[1.0], coef.data]).astype(np.float64)
         self.lp.addCol(float(cost), 0.0, INF, len(rows), rows, vals)  # no upper bound: the convexity row implies it, and a bound's dual would escape the pricing
         self.column_class.append(c)
-        self.column_schedule.append(schedule)
         cls.columns[schedule] = len(self.column_class) - 1
         return True
 
@@ -176,8 +168,8 @@ def build_master(scenario: Scenario, units: list[Unit], classes: list[AgentClass
     master_fairness(m, pending)
     lp.addRows(m.n_rows, np.array(m.row_lb), np.array(m.row_ub), 0, np.array([], dtype=np.int32),
                np.array([], dtype=np.int32), np.array([], dtype=np.float64))
-    for cost, lb, ub, entries, *integer in pending:
-        m.variable(cost, lb, ub, entries, integer=bool(integer and integer[0]))
+    for cost, lb, ub, entries in pending:
+        m.variable(cost, lb, ub, entries)
     for c_idx in range(len(classes)):
         option_entries(m, c_idx)
     return m
@@ -244,7 +236,7 @@ def master_coverage(m: Master, demand: Demand, surplus: dict, pending: list) -> 
                 _slot_entry(m, c, t, None, r, 1.0)
                 for q in skills:
                     ent = [(r, -1.0)] + ([(staff_row[(t, q)], 1.0)] if (t, q) in staff_row else [])
-                    pending.append((0.0, 0.0, float(cls.size), ent, True))
+                    pending.append((0.0, 0.0, float(cls.size), ent))
                     m.handout[(c, t, q)] = len(pending) - 1
         else:
             for q in _queue_keys(m, c):
@@ -311,7 +303,7 @@ def master_ratio_bounds(m: Master, pending: list) -> None:
                     coef = sign * ((1000 if q in presale else 0) - bound)
                     for t in _working(m, c) & ks:
                         _slot_entry(m, c, t, q, r, float(coef))
-            for (c, t, q), i in m.handout.items():  # a flexible class's pre-sale hand-outs carry the 1000
+            for (_c, t, q), i in m.handout.items():  # a flexible class's pre-sale hand-outs carry the 1000
                 if t in ks and q in presale:
                     pending[i][3].append((r, float(sign * 1000)))
 

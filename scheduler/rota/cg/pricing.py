@@ -68,7 +68,6 @@ class Pricer:
                 m.model.add_implication(x, self.hired)
         self.slack = math.ceil(n_days(scenario) * 0.5 + 1)  # rounding, in scaled units
         self.seed = seed
-        self.infeasible = False
 
     def price(self, reduced: np.ndarray, conv_dual: float, time_limit: float, eps: float = 1e-3) -> Priced:
         """Least reduced-cost schedule for option reduced costs `reduced` (fen)."""
@@ -92,7 +91,6 @@ class Pricer:
 
         status = solver.solve(self.m.model, _Collect())
         if status == cp_model.INFEASIBLE:
-            self.infeasible = True
             return Priced([], math.inf, math.inf)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return Priced([], math.inf, -math.inf)
