@@ -120,7 +120,6 @@ def test_pricing_equals_enumeration_with_labour_rules(tmp_path, rest, consecutiv
     cfg = yaml.safe_load((folder / "scenario.yaml").read_text())
     start = cfg["horizon"]["start"]
     cfg["horizon"]["end"] = (np.datetime64(start[:19]) + np.timedelta64(3, "D")).astype(str) + start[19:]
-    cfg.setdefault("promotion", {})
     cfg["promotion"] = {}
     for contract in cfg["contracts"].values():
         contract.update(min_rest_hours=rest, max_consecutive_days=consecutive, max_hours_per_week=weekly)

@@ -21,6 +21,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from scheduler.rota.model import RotaModel
+from scheduler.rota.search import make_solver
 from scheduler.rota.values import SolutionValues
 from scheduler.scenario.views import slot_days
 
@@ -44,12 +45,11 @@ def _cells(m: RotaModel) -> dict[tuple[int, int], list[int]]:
     return cells
 
 
-def _day_weights(m: RotaModel, incumbent: SolutionValues, days: int) -> np.ndarray:
-    """What the incumbent pays per day in lost inquiries (and over-cover): where to look first."""
+def _day_weights(m: RotaModel, values: list[int], day: np.ndarray, days: int) -> np.ndarray:
+    """What the incumbent pays per day in lost inquiries: where to look first."""
     w = np.ones(days)
-    day = slot_days(m.scenario)
     for (t, _q), v in m.lost.items():
-        w[int(day[t])] += incumbent.value(v) / 100
+        w[int(day[t])] += values[v.index] / 100
     return w / w.sum()
 
 
@@ -79,6 +79,8 @@ def improve(
     for i in decision:  # shift and queue choices are 0/1: two-entry domains
         base[i].domain[0] = base[i].domain[1] = values[i]
     objective = incumbent.objective_value
+    day = slot_days(m.scenario)
+    weights = _day_weights(m, values, day, days)  # restated only when the incumbent changes
     step = 0
     while (left := deadline - time.perf_counter()) > 0.3 and objective > target:
         if should_stop and should_stop():
@@ -87,7 +89,6 @@ def improve(
         kind = int(rng.integers(3))
         size = sizes[kind]
         order = rng.permutation(n_agents)
-        weights = _day_weights(m, SolutionValues(values, objective), days)
         if kind == 1:  # everyone over a window of days, where the rota pays most
             w = int(np.clip(size // per_day, 1, days))
             lo = int(min(rng.choice(days, p=weights), days - w))
@@ -109,11 +110,7 @@ def improve(
             variables[i].domain[0], variables[i].domain[1] = original[i].domain[0], original[i].domain[1]
             sub.proto.solution_hint.vars.append(i)
             sub.proto.solution_hint.values.append(values[i])
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = min(left, STEP_SECONDS)
-        solver.parameters.num_workers = workers
-        solver.parameters.random_seed = seed + step
-        solver.parameters.catch_sigint_signal = False
+        solver = make_solver(min(left, STEP_SECONDS), seed + step, workers)
         status = solver.solve(sub)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value <= objective:
             improved = solver.objective_value < objective
@@ -121,8 +118,10 @@ def improve(
             values = list(solver.response_proto.solution)
             for i in free:
                 base[i].domain[0] = base[i].domain[1] = values[i]
-            if improved and on_improve:
-                on_improve(objective)
+            if improved:
+                weights = _day_weights(m, values, day, days)
+                if on_improve:
+                    on_improve(objective)
         if status == cp_model.OPTIMAL and solver.wall_time < QUICK_SECONDS:
             sizes[kind] = min(size * 1.1, n_choices)
         elif status != cp_model.OPTIMAL or solver.wall_time > 3 * QUICK_SECONDS:
