@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -313,18 +314,33 @@ def _working_total(m: RotaModel, t: int, which=lambda u: True):
     return sum(m.work[i][t] for i, u in enumerate(m.units) if t in m.work[i] and which(u))
 
 
+def _exact_share(share: float) -> tuple[int, int]:
+    """A share as the decimal fraction it was typed as (0.3334 -> 1667/5000): integer rows keep
+    every digit, as RULES.md and the checker read it, with coefficients that stay small."""
+    f = Fraction(repr(share))
+    return f.numerator, f.denominator
+
+
+def _share_on_duty_at_least(m: RotaModel, windows, in_group, share_of, minimum_of, key: str, what) -> None:
+    """In every slot of each window, the group's share of the agents on duty (and its head count)
+    at least the window's minimum: the midnight core and the morning part-timers alike."""
+    for w in windows:
+        ks = [t for t in m.scenario.window_slots(w.start, w.end) if t >= m.from_slot]
+        num, den = _exact_share(share_of(w))
+        least = minimum_of(w)
+        desc = f"{name(key)} {m.slots_label(ks)}: {what(w)}"
+        for t in ks:
+            group, everyone = _working_total(m, t, in_group), _working_total(m, t)
+            require(m, den * group - num * everyone >= 0, desc)
+            if least:
+                require(m, group >= least, desc)
+
+
 def rule_midnight_core(m: RotaModel) -> None:
     """When the sale opens at midnight, core agents (主力客服) carry the rush (DOMAIN point 3)."""
-    for w in m.scenario.config.promotion.midnight_core:
-        ks = [t for t in m.scenario.window_slots(w.start, w.end) if t >= m.from_slot]
-        share = int(round(w.min_core_share * 1000))
-        desc = f"{name('midnight_core')} {m.slots_label(ks)}: at least {w.min_core_share:.0%} core agents and {w.min_core_agents} core agents on duty"
-        for t in ks:
-            core = _working_total(m, t, lambda u: u.agent.core)
-            allw = _working_total(m, t)
-            require(m, 1000 * core - share * allw >= 0, desc)
-            if w.min_core_agents:
-                require(m, core >= w.min_core_agents, desc)
+    _share_on_duty_at_least(m, m.scenario.config.promotion.midnight_core, lambda u: u.agent.core,
+                            lambda w: w.min_core_share, lambda w: w.min_core_agents, "midnight_core",
+                            lambda w: f"at least {w.min_core_share:.0%} core agents and {w.min_core_agents} core agents on duty")
 
 
 def rule_evening_all_hands(m: RotaModel) -> None:
@@ -357,14 +373,10 @@ def rule_evening_all_hands(m: RotaModel) -> None:
 
 def rule_morning_part_time(m: RotaModel) -> None:
     """After the morning rush part-timers (兼职) cover: at least a share of those on duty."""
-    for w in m.scenario.config.promotion.morning_part_time:
-        ks = [t for t in m.scenario.window_slots(w.start, w.end) if t >= m.from_slot]
-        share = int(round(w.min_part_time_share * 1000))
-        desc = f"{name('morning_part_time')} {m.slots_label(ks)}: at least {w.min_part_time_share:.0%} part-timers on duty"
-        for t in ks:
-            pt = _working_total(m, t, lambda u: m.scenario.contract(u.agent.contract).kind == "part_time")
-            allw = _working_total(m, t)
-            require(m, 1000 * pt - share * allw >= 0, desc)
+    part_time = {c for c, k in m.scenario.config.contracts.items() if k.kind == "part_time"}
+    _share_on_duty_at_least(m, m.scenario.config.promotion.morning_part_time, lambda u: u.agent.contract in part_time,
+                            lambda w: w.min_part_time_share, lambda w: 0, "morning_part_time",
+                            lambda w: f"at least {w.min_part_time_share:.0%} part-timers on duty")
 
 
 def rule_ratio_bounds(m: RotaModel) -> None:
@@ -386,14 +398,14 @@ def rule_ratio_bounds(m: RotaModel) -> None:
         all_out = sum(m.outside_staff.get((t, q.id), 0) for t in ks for q in sc.config.queues)
         if not all_vars:
             continue
-        lo, hi = int(round(rb.min_presale_share * 1000)), int(round(rb.max_presale_share * 1000))
+        (lo, lo_den), (hi, hi_den) = _exact_share(rb.min_presale_share), _exact_share(rb.max_presale_share)
         desc = f"{name('ratio_bounds')} ({phase}): pre-sale share of agent-hours between {rb.min_presale_share:.0%} and {rb.max_presale_share:.0%}"
         pre_sum = cp_model.LinearExpr.weighted_sum(pre_vars, pre_coefs) + pre_out
         all_sum = cp_model.LinearExpr.weighted_sum(all_vars, all_coefs) + all_out
         if lo > 0:
-            m.add(1000 * pre_sum >= lo * all_sum, desc)
-        if hi < 1000:
-            m.add(1000 * pre_sum <= hi * all_sum, desc)
+            m.add(lo_den * pre_sum >= lo * all_sum, desc)
+        if hi < hi_den:
+            m.add(hi_den * pre_sum <= hi * all_sum, desc)
 
 
 def _agent_slots(m: RotaModel, slots: set[int], queues: set[str]) -> tuple[list, list[int]]:
@@ -466,24 +478,42 @@ def _price_per_slot_fen(m: RotaModel, yuan_per_hour: float) -> int:
     return int(round(yuan_per_hour * m.scenario.slot_minutes / 60 * 100))
 
 
+def _hours_in_window(sc: Scenario, start, end) -> dict[int, float]:
+    """Hours of each slot that lie inside [start, end): a window off the slot grid counts in part."""
+    h0, step = sc.config.horizon.start, sc.slot_minutes * 60
+    a, b = (start - h0).total_seconds(), (end - h0).total_seconds()
+    first, last = max(0, math.floor(a / step)), min(sc.n_slots, math.ceil(b / step))
+    return {t: (min((t + 1) * step, b) - max(t * step, a)) / 3600 for t in range(first, last)
+            if min((t + 1) * step, b) > max(t * step, a)}
+
+
+def preference_prices(sc: Scenario, agent_id: str) -> tuple[dict[int, int], int]:
+    """An agent's preferences as fen per slot worked (a refusal costs, a request saves) and the
+    constant the requests add (a requested hour not worked costs its price): RULES.md prices the
+    hours of the window worked, so a slot only partly inside it costs that part."""
+    default = sc.config.preferences.default_price_yuan_per_hour
+    per_slot: dict[int, int] = defaultdict(int)
+    constant = 0
+    for p in sc.preference_rows:
+        if p.agent_id != agent_id:
+            continue
+        yuan_per_hour = p.price_yuan_per_hour if p.price_yuan_per_hour is not None else default
+        for t, hours in _hours_in_window(sc, p.start, p.end).items():
+            price = int(round(yuan_per_hour * hours * 100))
+            per_slot[t] += price if p.kind == "refuse" else -price
+            constant += 0 if p.kind == "refuse" else price
+    return dict(per_slot), constant
+
+
 def cost_preferences(m: RotaModel) -> None:
     """Requested and refused hours, priced (a refused hour worked, a requested hour not worked)."""
-    sc = m.scenario
-    default = sc.config.preferences.default_price_yuan_per_hour
     for u_idx, u in enumerate(m.units):
         if u.size != 1:
             continue
-        for p in sc.preference_rows:
-            if p.agent_id != u.agent.agent_id:
-                continue
-            price = _price_per_slot_fen(m, p.price_yuan_per_hour if p.price_yuan_per_hour is not None else default)
-            ks = list(sc.window_slots(p.start, p.end))
-            worked = [m.work[u_idx][t] for t in ks if t in m.work[u_idx]]
-            if p.kind == "refuse":
-                m.cost_terms["preference_cost"] += [price * w for w in worked]
-            else:
-                m.constant_fen += price * len(ks)
-                m.cost_terms["preference_cost"] += [-price * w for w in worked]
+        per_slot, constant = preference_prices(m.scenario, u.agent.agent_id)
+        m.constant_fen += constant
+        m.cost_terms["preference_cost"] += [price * m.work[u_idx][t] for t, price in per_slot.items()
+                                            if t in m.work[u_idx] and price]
 
 
 def cost_queue_changes(m: RotaModel) -> None:
