@@ -22,7 +22,7 @@ from openpyxl.styles import Font
 
 from scheduler.report.excel import _put, _table
 from scheduler.report.files import atomic_folder, write_csv, write_json
-from scheduler.report.html import _CSS, _e, _fmt, _img
+from scheduler.report.html import _CSS, _e, _img
 from scheduler.report.html import _table as html_table
 from scheduler.report.labels import t
 

@@ -89,7 +89,8 @@ class Learning:
 # handle time from abandonment
 # ---------------------------------------------------------------------------------------------
 def _abandon_loglik(queue, aht: float, hours: pd.DataFrame, interval: float) -> float:
-    q = queue.model_copy(update={"aht_seconds": aht})
+    # target 0 skips the service-level series: only abandonment is wanted (as staffing's _abandon_rate)
+    q = queue.model_copy(update={"aht_seconds": aht, "target_answer_seconds": 0.0})
     ll = 0.0
     for n, y, m in zip(hours.inquiries, hours.abandoned, hours.agents, strict=True):
         p = min(max(queue_metrics(q, float(n), interval, int(m)).abandon_rate, 1e-12), 1 - 1e-12)
@@ -104,19 +105,19 @@ def aht_from_abandonment(queue, hours: pd.DataFrame, interval: float) -> Estimat
     if len(h) < 3:
         return None
     lo, hi = (queue.aht_seconds * f for f in AHT_RANGE)
-    grid = np.geomspace(lo, hi, 41)
+    grid = np.geomspace(lo, hi, 29)
     ll = np.array([_abandon_loglik(queue, a, h, interval) for a in grid])
     k = int(np.argmax(ll))
     a, b = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
     res = optimize.minimize_scalar(lambda x: -_abandon_loglik(queue, x, h, interval), bounds=(a, b), method="bounded",
-                                   options={"xatol": 0.05})
+                                   options={"xatol": 0.1})
     best, top = float(res.x), -float(res.fun)
 
     def edge(x0: float, x1: float) -> float:
         f = lambda x: _abandon_loglik(queue, x, h, interval) - (top - LR95)  # noqa: E731
         if f(x1) > 0:
             return x1
-        return float(optimize.brentq(f, x0, x1, xtol=0.05))
+        return float(optimize.brentq(f, x0, x1, xtol=0.1))
 
     low, high = edge(best, lo), edge(best, hi)
     return Estimate(f"queues.{queue.id}.aht_seconds", queue.aht_seconds, best, low, high, float(h.inquiries.sum()),
@@ -190,7 +191,7 @@ def queue_estimates(reality: pd.DataFrame, sc: Scenario) -> list[Estimate]:
         e = aht_from_abandonment(q, hours.dropna(subset=["inquiries"]), 3600.0)
         if e is not None:
             if _outside(e):
-                e.proposed = float(round(e.estimate))
+                e.proposed = int(round(e.estimate))
             out.append(e)
         busy = r[r.online_agent_hours > 0]
         if len(busy):
@@ -258,7 +259,7 @@ def past_event_entry(sc: Scenario, stats_: AgentStats) -> dict | None:
     share = sc.config.economics.service_share
     entry = {"name": f"{ev.name} {ev.start.year} (reviewed)", "start": ev.start.isoformat(), "end": ev.end.isoformat()}
     if sales > 0 and share > 0:
-        entry["gmv_yuan"] = round(sales / share, -3)
+        entry["gmv_yuan"] = int(round(sales / share, -3))
     return entry
 
 
@@ -295,7 +296,7 @@ def _set(raw: dict, setting: str, value: float) -> None:
 
 
 def _dump(raw: dict) -> str:
-    return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=110, default_flow_style=None)
+    return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False)
 
 
 def proposed_scenario(sc: Scenario, learning: Learning) -> tuple[str, str, str]:

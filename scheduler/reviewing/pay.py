@@ -19,7 +19,7 @@ import math
 import pandas as pd
 
 from scheduler.reviewing.export import AgentStats
-from scheduler.reviewing.kpis import SUMS, with_response_weights, add_kpis
+from scheduler.reviewing.kpis import SUMS, add_kpis, with_response_weights
 from scheduler.scenario import Scenario
 from scheduler.scenario.schema import PayGate, PayScheme
 
