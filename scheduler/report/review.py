@@ -20,10 +20,13 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from scheduler.report.excel import _put, _table
+from scheduler.report.excel import put_cell as _put
+from scheduler.report.excel import table_sheet as _table
 from scheduler.report.files import atomic_folder, write_csv, write_json
-from scheduler.report.html import _CSS, _e, _img
-from scheduler.report.html import _table as html_table
+from scheduler.report.html import PAGE_CSS as _CSS
+from scheduler.report.html import escape as _e
+from scheduler.report.html import html_table
+from scheduler.report.html import png_img as _img
 from scheduler.report.labels import t
 
 if TYPE_CHECKING:
@@ -100,7 +103,7 @@ def reality_png(rv: Review, lang: str) -> bytes:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from scheduler.report.charts import _png, _rc, _time_axis, chart_lang, queue_colours, queue_label
+    from scheduler.report.charts import chart_lang, png_bytes, queue_colours, queue_label, rc_params, time_axis
 
     sc = rv.scenario
     cl = chart_lang(lang)
@@ -109,7 +112,7 @@ def reality_png(rv: Review, lang: str) -> bytes:
     tz = sc.tz
     start = pd.Timestamp(sc.config.horizon.start).tz_convert(tz).tz_localize(None)
     end = pd.Timestamp(sc.config.horizon.end).tz_convert(tz).tz_localize(None)
-    with matplotlib.rc_context(_rc(cl)):
+    with matplotlib.rc_context(rc_params(cl)):
         n = len(sc.config.queues)
         fig, axes = plt.subplots(n, 1, figsize=(16, 3.6 * n + 0.8), sharex=True, squeeze=False)
         handles: dict = {}
@@ -145,7 +148,7 @@ def reality_png(rv: Review, lang: str) -> bytes:
             ax.patch.set_visible(False)
             ax.set_title(queue_label(q, L), loc="left", fontsize=11)
             ax.grid(axis="y", alpha=0.3)
-            _time_axis(ax, pd.Timestamp(start), pd.Timestamp(end))
+            time_axis(ax, pd.Timestamp(start), pd.Timestamp(end))
             h1, l1 = ax.get_legend_handles_labels()
             h2, l2 = ax2.get_legend_handles_labels()
             handles.update(zip(l1 + l2, h1 + h2, strict=True))
@@ -155,7 +158,17 @@ def reality_png(rv: Review, lang: str) -> bytes:
         fig.suptitle(title, fontsize=13)
         fig.tight_layout(rect=(0, 0.07 / n, 1, 1))
         fig.legend(list(handles.values()), list(handles.keys()), loc="lower center", ncol=7, fontsize=9, frameon=False)
-        return _png(fig)
+        return png_bytes(fig)
+
+
+def _counts(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """Head counts and inquiries shown as whole numbers where they are whole (hourly slots)."""
+    out = df.copy()
+    for c in cols:
+        v = out[c]
+        if v.dropna().map(float.is_integer).all():
+            out[c] = [int(x) if pd.notna(x) else None for x in v]
+    return out
 
 
 def render_review_html(rv: Review, chart: bytes) -> str:
@@ -178,7 +191,8 @@ def render_review_html(rv: Review, chart: bytes) -> str:
              f"<h2>{_e(t('review_reality', L))}</h2>{_img(chart, t('review_chart', L))}"]
     slow = rv.reality[rv.reality.slow][["hour_start", "queue", "planned_agents", "required_agents", "online_agents", "inquiries",
                                         "abandon_rate", "first_response_seconds", "expected_asa_seconds", "symptom", "cause"]]
-    parts.append(f"<h3>{_e(t('review_slow_hours', L))}: {len(slow)}</h3>" + html_table(_local(slow, "hour_start", rv), L))
+    parts.append(f"<h3>{_e(t('review_slow_hours', L))}: {len(slow)}</h3>" + html_table(
+        _counts(_local(slow, "hour_start", rv), ["planned_agents", "required_agents", "online_agents", "inquiries"]), L))
     parts.append(f"<h2>{_e(t('review_kpis', L))}</h2>" + html_table(team, L))
     month = rv.flags[rv.flags.grain == "month"][["agent_id", "agent_name", "kpi", "value", "team", "ratio", "buyers", "why"]]
     parts.append(f"<h2>{_e(t('review_flags', L))}: {month.agent_id.nunique()}</h2>" + html_table(month, L))
