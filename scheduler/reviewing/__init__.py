@@ -129,6 +129,8 @@ def review(plan_dir: Path | str, agent_stats: Path | str, actuals: Path | str | 
                  "commission_cut_agents": sorted(pay[pay.commission_share_kept < 1].agent_id)}
                 if len(pay) else "no pay: section in the scenario"),
         "slow_hours": named_slow_hours(reality),
+        "online_rows_off_the_rota": int(((stats.rows.hour >= 0) & (stats.rows.queue == "") & (stats.rows.online_minutes > 0)).sum())
+        if "queue" in stats.rows.columns else 0,
         "proposed_changes": {e.setting: {"before": e.before, "after": e.proposed} for e in learning.estimates
                              if e.proposed is not None},
         "proposed_past_event": learning.past_event,
