@@ -254,6 +254,19 @@ def test_review_command_writes_every_output(tmp_path, cli):
     assert "data:image/png;base64," in page and "<script" not in page
 
 
+def test_day_level_export_without_actuals_still_reviews_pay_and_plan(tmp_path, cli):
+    """No hours anywhere: pay and the planned side are written, nothing hourly is claimed."""
+    out = tmp_path / "rv"
+    code, stdout, err = cli("review", PLAN, "--agent-stats", _write(tmp_path / "e.csv", EN, PAY_ROWS), "--out", out)
+    assert code == 0, err
+    t = pd.read_csv(out / "plan_vs_reality.csv")
+    assert t.planned_agents.sum() == json.loads((PLAN / "summary.json").read_text(encoding="utf-8"))["paid_hours"]
+    assert t.inquiries.isna().all() and not t.slow.any()
+    assert pd.read_csv(out / "pay.csv").total_yuan.sum() > 0
+    assert "no hourly inquiries" in (out / "proposed_change.md").read_text(encoding="utf-8")
+    assert "(no change)" in (out / "proposed_change.md").read_text(encoding="utf-8")
+
+
 def _plan_with_yaml(tmp_path: Path, edit) -> Path:
     plan = tmp_path / "plan"
     shutil.copytree(PLAN, plan)

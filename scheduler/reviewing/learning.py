@@ -229,6 +229,8 @@ def uplift_estimates(plan_dir: Path, sc: Scenario, reality: pd.DataFrame) -> tup
     m["date"] = m.hour_start.dt.date
     out, shapes = [], []
     for (qid, d), g in m.groupby(["queue", "date"]):
+        if g.inquiries.isna().any():  # a day-level export without --actuals: no hours to compare
+            continue
         a, p50, base = float(g.inquiries.sum()), float(g.p50.sum()), float(g.baseline.sum())
         if base <= 0 or p50 <= 0:
             continue
@@ -275,8 +277,12 @@ def learn(plan_dir: Path | str, sc: Scenario, stats_: AgentStats, reality: pd.Da
         hist = reality[["hour_start", "queue", "inquiries"]].rename(columns={"hour_start": "slot_start"})
     else:
         hist = actuals[["slot_start", "queue", "inquiries"]]
+    if hist.inquiries.isna().all():
+        notes.append("no hourly inquiries (a day-level export and no --actuals): handle time, abandonment, uplift and "
+                     "shape are not estimated")
+    hist = hist.dropna(subset=["inquiries"])
     hist = hist.assign(inquiries=hist.inquiries.round().astype("int64")).sort_values(["slot_start", "queue"]).reset_index(drop=True)
-    return Learning(ests, shape, hist, past_event_entry(sc, stats_), notes)
+    return Learning(ests, shape, hist, past_event_entry(sc, stats_) if len(hist) else None, notes)
 
 
 # ---------------------------------------------------------------------------------------------
