@@ -124,6 +124,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "review_no_pay": ("场景没有 pay: 设置，未计算工资。", "The scenario has no pay: section: no pay computed."),
     "review_chart": ("计划 vs 在线 vs 响应时间（按小时）", "Planned vs online vs response time, by hour"),
     "planned_agents": ("计划人数", "Planned agents"),
+    "online_hours": ("在线小时", "Online hours"),
     "required_agents": ("需要人数", "Required agents"),
     "online_agents": ("在线人数", "Online agents"),
     "first_response_seconds": ("首次响应（秒）", "First response (s)"),
