@@ -288,3 +288,9 @@ def gantt_png(plan: Plan, lang: str) -> tuple[bytes, ChartLang]:
         ax.set_title(_title(c, "gantt"), fontsize=13, pad=28)
         fig.tight_layout()
         return _png(fig), cl
+
+
+# Public for the review's chart (report/review.py), drawn in the same style.
+png_bytes = _png
+rc_params = _rc
+time_axis = _time_axis

@@ -229,3 +229,8 @@ def write_rota_xlsx(plan: Plan, handover: pd.DataFrame, per_agent: pd.DataFrame,
     tmp = path.with_name(f".{path.name}.tmp")
     wb.save(tmp)
     os.replace(tmp, path)
+
+
+# Public for the review's workbook (report/review.py), laid out the same way.
+put_cell = _put
+table_sheet = _table

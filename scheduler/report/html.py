@@ -238,3 +238,10 @@ def write_report_html(text: str, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+# Public for the review page (report/review.py), which looks like this one.
+PAGE_CSS = _CSS
+escape = _e
+png_img = _img
+html_table = _table
