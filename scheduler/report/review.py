@@ -2,7 +2,7 @@
 
 - kpis.csv, flags.csv, pay.csv, plan_vs_reality.csv, learning.csv and review.json: the tables;
 - review.xlsx: the same tables as sheets, laid out like rota.xlsx (labelled headers, machine
-  names in a hidden row, filters; every cell through scheduler.cells via excel._put);
+  names in a hidden row, filters; every cell through scheduler.cells via excel.put_cell);
 - review.html: one self-contained page (inline chart, no script) with the tables and the chart
   of planned vs online agents vs response time by hour;
 - proposed_scenario.yaml, proposed_change.md, proposed_history_rows.csv: the next plan's
