@@ -22,12 +22,16 @@ it with `scheduler.checker.check_rota`, like every other peer in benchmarks/peer
 `--only-timefold`, our engine (`engine auto`), the aggregate split alone (`engine aggregate`) and
 the direct per-agent model run in the same process with the same limit, for ratios in one run.
 
-Timefold's settings: termination `spent_limit` = the time limit (counted from its solve() call:
-construction heuristic + local search; JVM start-up, Python-to-Java translation and building the
-problem come on top and are reported), environment mode NO_ASSERT with seed 0, move threads NONE
-(multi-threaded solving is a Timefold Enterprise feature; the community solver searches on one
-thread, its JVM's garbage collector uses the other core), default phases (construction heuristic
-then late-acceptance local search on change and swap moves).
+Timefold's settings (benchmarks/timefold_model.py): environment mode NO_ASSERT with seed 0; move
+threads NONE (multi-threaded solving is a Timefold Enterprise feature: the community solver searches
+on one thread; its JVM's garbage collector and JIT use the other core); construction heuristic one
+(agent, day) at a time, the most constrained days first, its queues then its shift; local search
+with Timefold's default acceptor (late acceptance) on change moves and shift swaps. The time limit
+is Timefold's termination `spent_limit`, counted from its solve() call. With ratio bounds it is
+spent in two stages, 40 % without them, then the rest with every rule from that rota: started from
+the empty rota (which keeps them) every single shift added breaks them, and the search never
+leaves it. JVM start-up, Python-to-Java translation and building the problem come on top; the
+report gives each.
 
 Writes benchmarks/results/timefold.md on full runs (gather.py puts it into RESULTS.md).
 """
@@ -219,6 +223,49 @@ def export_instance(sc: Scenario, demand: Demand, books: list[AgentOptions], tim
     }
 
 
+def instance_cost_fen(inst: dict, choices: list[list]) -> int:
+    """The money the Timefold model minimises, restated in plain Python from the exported instance
+    alone: a check of the export (tests/test_timefold_export.py holds it to the checker's objective).
+
+    choices: [agent index, option index in the agent's class, q1, q2] per shift, as the model returns.
+    """
+    queues = inst["queues"]
+    slot = inst["slot_minutes"]
+    staff: dict[tuple[int, str], int] = {}
+    cost = inst["preference_constant_fen"]
+    paid: dict[int, int] = {}
+    night_w: dict[int, int] = {}
+    night = set(inst["night_slots"])
+    for ai, local, q1, q2 in choices:
+        a = inst["agents"][ai]
+        day, s, e, b0, b1, paid_min, ot, wage, pref, fixed = inst["option_classes"][a["option_class"]][local]
+        cost += wage + pref
+        works = [t for t in range(s, e) if b0 is None or not b0 <= t < b1]
+        for t in works:
+            if fixed is not None:
+                q = fixed
+            elif len(a["skills"]) == 1:
+                q = a["skills"][0]
+            else:
+                q = a["skills"][q2 if b1 is not None and t >= b1 else q1]
+            assert q in queues
+            staff[(t, q)] = staff.get((t, q), 0) + 1
+        paid[ai] = paid.get(ai, 0) + paid_min // slot
+        night_w[ai] = night_w.get(ai, 0) + sum(1 for t in works if t in night)
+    for t, q, curve in inst["covers"]:
+        cost += curve[min(staff.get((t, q), 0), len(curve) - 1)]
+    groups: dict[str, list[int]] = {}
+    for ai, a in enumerate(inst["agents"]):
+        if a["fair_group"] is not None:
+            groups.setdefault(a["fair_group"], []).append(ai)
+    f = inst["fairness"]
+    for members in groups.values():
+        hours = [paid.get(i, 0) for i in members]
+        nights = [night_w.get(i, 0) for i in members]
+        cost += (max(hours) - min(hours)) * f["hours_fen_per_slot"] + (max(nights) - min(nights)) * f["night_fen_per_slot"]
+    return cost
+
+
 # ---------------------------------------------------------------------------------------------
 # Timefold in its own interpreter, and its rota read back
 # ---------------------------------------------------------------------------------------------
@@ -329,12 +376,14 @@ def run_scenario(name: str, time_limit: float, seed: int, workers: int, only_tim
             f"Timefold: best score {res['hard_score']}hard/{res['soft_score']}soft, i.e. its own cost {own:,.2f} yuan "
             f"(−soft + Σ curve[0] {inst['lost_constant_fen'] / 100:,.2f} + preference constant "
             f"{inst['preference_constant_fen'] / 100:,.2f}) against the checker's {s['cost']:,.2f}; "
-            f"{'feasible' if res['hard_score'] >= 0 else 'INFEASIBLE by its own hard score'}; "
-            f"{res['entities']} entities, {res['options']} shift options; solving {res['solve_seconds']:.1f} s of a "
-            f"{time_limit:g} s spent limit; before it: importing timefold (JVM start) {res['import_seconds']:.1f} s, "
-            f"building the problem {res['problem_seconds']:.1f} s, building the solver (Python-to-Java "
-            f"translation) {res['build_seconds']:.1f} s; after it: reading the rota back {res['read_back_seconds']:.1f} s; "
-            f"subprocess wall {res['wall_seconds']:.1f} s"
+            f"{'feasible' if res['hard_score'] >= 0 else 'INFEASIBLE by its own hard score'}; stages: "
+            + "; ".join(f"{st['stage']} {st['seconds']:.1f} s → {st['score']}" for st in res["stages"]) + "; "
+            f"{res['entities']} entities, {res['options']} shift options ({res['option_objects']} option objects, shared "
+            f"by identical agents); solve() calls {res['solve_seconds']:.1f} s wall for {time_limit:g} s of spent limit "
+            f"(its conversion of the problem to and from the JVM included); building the problem {res['problem_seconds']:.1f} s "
+            f"and the solvers (Python-to-Java translation of the constraints) {res['build_seconds']:.1f} s; the rest of the "
+            f"subprocess wall {res['wall_seconds']:.1f} s is the interpreter, importing timefold (JVM start), reading and "
+            f"writing JSON: {res['wall_seconds'] - res['problem_seconds'] - res['build_seconds'] - res['solve_seconds']:.1f} s"
         )
     load_after = uptime()
     ref = rows[0][1] if rows and not only_timefold else None
