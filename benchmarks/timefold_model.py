@@ -11,7 +11,10 @@ that day or none (off), and, for a cross-trained agent whose options leave the q
 queue of the shift's part before its meal break and of the part after it. Rules that concern one
 shift alone (start times, spans, break place, daily overtime, availability, time off, skills) are
 kept by the option lists, which are our own option generator's; every rule between shifts or
-between agents is a hard constraint; all money (fen) is the soft score.
+between agents is a hard constraint, weighed in thousandths of an agent-slot (a minute over a cap
+weighs 1000 / slot minutes); all money (fen) is the soft score. The search: see PHASES_XML and
+solve (two stages when the scenario has ratio bounds). Timefold's phase summaries (steps, move
+evaluation speed) go to stderr.
 """
 
 from __future__ import annotations
