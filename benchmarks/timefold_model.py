@@ -83,14 +83,16 @@ class Cover:
 class MidnightSlot:
     index: Annotated[int, PlanningId]
     slot: int
-    share: int  # per mille
+    num: int  # the share, num / den (exact)
+    den: int
     min_agents: int
 
 
 @dataclass
 class MorningSlot:
     index: Annotated[int, PlanningId]
-    share: int  # per mille
+    num: int  # the share, num / den (exact)
+    den: int
 
 
 @dataclass
@@ -152,11 +154,13 @@ class WeekBlock:
 
 @dataclass
 class Phase:
-    """A phase with ratio bounds: pre-sale share of working agent-slots in [lo, hi] (per mille)."""
+    """A phase with ratio bounds: pre-sale share of working agent-slots in [lo / lo_den, hi / hi_den]."""
 
     index: Annotated[int, PlanningId]
     lo: int
+    lo_den: int
     hi: int
+    hi_den: int
 
 
 @dataclass
@@ -380,6 +384,13 @@ def evening_all_hands(f: ConstraintFactory):
     )
 
 
+def milli_agents(excess: int, den: int) -> int:
+    """A share's shortfall `excess` / den agent-slots in thousandths, rounded up (0 when none)."""
+    if excess <= 0:
+        return 0
+    return (excess * 1000 + den - 1) // den
+
+
 def midnight_core(f: ConstraintFactory):
     """Core agents >= share of all working and >= min_core_agents in each midnight slot."""
     return (
@@ -390,10 +401,10 @@ def midnight_core(f: ConstraintFactory):
             ConstraintCollectors.count(),
             ConstraintCollectors.conditionally(lambda h: h.flag, ConstraintCollectors.count()),
         )
-        .filter(lambda m, n, c: 1000 * c < m.share * n or c < m.min_agents)
+        .filter(lambda m, n, c: m.den * c < m.num * n or c < m.min_agents)
         .penalize(
             HardSoftScore.ONE_HARD,
-            lambda m, n, c: max(0, m.share * n - 1000 * c) + 1000 * max(0, m.min_agents - c),
+            lambda m, n, c: milli_agents(m.num * n - m.den * c, m.den) + 1000 * max(0, m.min_agents - c),
         )
         .as_constraint("midnight_core")
     )
@@ -423,8 +434,8 @@ def morning_part_time(f: ConstraintFactory):
             ConstraintCollectors.count(),
             ConstraintCollectors.conditionally(lambda h: h.flag, ConstraintCollectors.count()),
         )
-        .filter(lambda m, n, c: 1000 * c < m.share * n)
-        .penalize(HardSoftScore.ONE_HARD, lambda m, n, c: m.share * n - 1000 * c)
+        .filter(lambda m, n, c: m.den * c < m.num * n)
+        .penalize(HardSoftScore.ONE_HARD, lambda m, n, c: milli_agents(m.num * n - m.den * c, m.den))
         .as_constraint("morning_part_time")
     )
 
@@ -438,10 +449,11 @@ def ratio_bounds(f: ConstraintFactory):
             ConstraintCollectors.sum(lambda s, p: s.pre_in(p.index)),
             ConstraintCollectors.sum(lambda s, p: s.all_in(p.index)),
         )
-        .filter(lambda p, pre, n: 1000 * pre < p.lo * n or 1000 * pre > p.hi * n)
+        .filter(lambda p, pre, n: p.lo_den * pre < p.lo * n or p.hi_den * pre > p.hi * n)
         .penalize(
             HardSoftScore.ONE_HARD,
-            lambda p, pre, n: max(0, p.lo * n - 1000 * pre) + max(0, 1000 * pre - p.hi * n),
+            lambda p, pre, n: milli_agents(p.lo * n - p.lo_den * pre, p.lo_den)
+            + milli_agents(p.hi_den * pre - p.hi * n, p.hi_den),
         )
         .as_constraint("ratio_bounds")
     )
@@ -569,7 +581,7 @@ def build(inst: dict) -> Rota:
     hits_morn: list[list[list[Hit]]] = [[[], []] for _ in range(n_slots)]
     for w in inst["midnight_core"]:
         for t in w["slots"]:
-            s = MidnightSlot(len(midnight), t, w["share_milli"], w["min_agents"])
+            s = MidnightSlot(len(midnight), t, w["share"][0], w["share"][1], w["min_agents"])
             midnight.append(s)
             for flag in (0, 1):
                 h = Hit(len(hits), s, None, bool(flag))
@@ -577,7 +589,7 @@ def build(inst: dict) -> Rota:
                 hits_mid[t][flag].append(h)
     for w in inst["morning_part_time"]:
         for t in w["slots"]:
-            s = MorningSlot(len(morning), w["share_milli"])
+            s = MorningSlot(len(morning), w["share"][0], w["share"][1])
             morning.append(s)
             for flag in (0, 1):
                 h = Hit(len(hits), None, s, bool(flag))
@@ -633,7 +645,7 @@ def build(inst: dict) -> Rota:
                 week=agent_weeks[d // 7], options=by_day[d],
                 queues=list(range(len(skills))) if open_queue else [0],
             ))
-    phases = [Phase(p, ph["lo_milli"], ph["hi_milli"]) for p, ph in enumerate(inst["ratio"])]
+    phases = [Phase(p, ph["lo"][0], ph["lo"][1], ph["hi"][0], ph["hi"][1]) for p, ph in enumerate(inst["ratio"])]
     # the construction heuristic places entities in list order: the most constrained first (a day
     # with evening all-hands duty, then a day with a midnight-core slot), as Timefold's
     # "decreasing difficulty" advice has it

@@ -46,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
@@ -59,6 +60,7 @@ from peers import _commit, score, uptime  # noqa: E402
 from scheduler.demand import forecast  # noqa: E402
 from scheduler.pipeline import priced_demand  # noqa: E402
 from scheduler.rota import Demand, solve_rota  # noqa: E402
+from scheduler.rota.costs import preference_prices  # noqa: E402
 from scheduler.rota.options import AgentOptions, slot_time  # noqa: E402
 from scheduler.rota.roster_rules import rules_from_scenario  # noqa: E402
 from scheduler.rota.solve import options_of  # noqa: E402
@@ -111,22 +113,11 @@ def _price_per_slot_fen(sc: Scenario, yuan_per_hour: float) -> int:
     return int(round(yuan_per_hour * sc.slot_minutes / 60 * 100))
 
 
-def preference_fen(sc: Scenario, agent_id: str, works: set[int]) -> tuple[int, int]:
-    """(cost of working `works`, constant) of the agent's preference rows, priced as RULES.md says:
-    a refused slot worked costs its price; a requested slot costs its price unless worked."""
-    default = sc.config.preferences.default_price_yuan_per_hour
-    cost = const = 0
-    for p in sc.preference_rows:
-        if p.agent_id != agent_id:
-            continue
-        price = _price_per_slot_fen(sc, p.price_yuan_per_hour if p.price_yuan_per_hour is not None else default)
-        ks = set(sc.window_slots(p.start, p.end))
-        if p.kind == "refuse":
-            cost += price * len(ks & works)
-        else:
-            const += price * len(ks)
-            cost -= price * len(ks & works)
-    return cost, const
+def exact_share(share: float) -> list[int]:
+    """A share as the decimal fraction it was typed as ([numerator, denominator]), the reading of
+    the model's hard rules and of the checker (0.6 -> 3/5): nothing is lost to rounding."""
+    f = Fraction(repr(share))
+    return [f.numerator, f.denominator]
 
 
 def export_instance(sc: Scenario, demand: Demand, books: list[AgentOptions], time_limit: float, seed: int) -> dict:
@@ -150,15 +141,17 @@ def export_instance(sc: Scenario, demand: Demand, books: list[AgentOptions], tim
         c = sc.contract(a.contract)
         if id(b.options) not in classes:
             # one list per class of identical agents (same contract, wage, availability, no personal
-            # preference rows: class_key), so the preference price of the first agent holds for all
+            # preference rows: class_key), so the preference prices of the first agent hold for all
+            # (preference_prices: the model's own fen per slot worked, and the requests' constant)
             opts = []
+            per_slot, _ = preference_prices(sc, a.agent_id)
             for o in b.options:
-                pref, _ = preference_fen(sc, a.agent_id, set(o.working_slots()))
+                pref = sum(per_slot.get(t, 0) for t in o.working_slots())
                 opts.append([o.day, o.start, o.end, o.break_start, o.break_end, o.paid_minutes, o.overtime_minutes,
                              o.wage_fen, pref, o.queue])
             classes[id(b.options)] = len(option_classes)
             option_classes.append(opts)
-        pref_const += preference_fen(sc, a.agent_id, set())[1]
+        pref_const += preference_prices(sc, a.agent_id)[1]
         need: list[int] = []
         for w in promo.evening_all_hands:
             if a.standby or (w.contracts is not None and a.contract not in w.contracts):
@@ -185,8 +178,8 @@ def export_instance(sc: Scenario, demand: Demand, books: list[AgentOptions], tim
         ratio.append({
             "phase": phase,
             "slots": [int(t) for t in range(sc.n_slots) if phases[t] == phase],
-            "lo_milli": int(round(rb.min_presale_share * 1000)),
-            "hi_milli": int(round(rb.max_presale_share * 1000)),
+            "lo": exact_share(rb.min_presale_share),
+            "hi": exact_share(rb.max_presale_share),
         })
     f = sc.config.fairness
     return {
@@ -208,11 +201,11 @@ def export_instance(sc: Scenario, demand: Demand, books: list[AgentOptions], tim
             "night_fen_per_slot": _price_per_slot_fen(sc, f.night_spread_yuan_per_hour),
         },
         "midnight_core": [
-            {"slots": list(sc.window_slots(w.start, w.end)), "share_milli": int(round(w.min_core_share * 1000)),
+            {"slots": list(sc.window_slots(w.start, w.end)), "share": exact_share(w.min_core_share),
              "min_agents": int(w.min_core_agents)} for w in promo.midnight_core
         ],
         "morning_part_time": [
-            {"slots": list(sc.window_slots(w.start, w.end)), "share_milli": int(round(w.min_part_time_share * 1000))}
+            {"slots": list(sc.window_slots(w.start, w.end)), "share": exact_share(w.min_part_time_share)}
             for w in promo.morning_part_time
         ],
         "ratio": ratio,

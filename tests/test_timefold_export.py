@@ -78,7 +78,7 @@ def test_all_hands_and_promotion_slots_are_exported_as_the_scenario_states_them(
         expected = [] if b.agent.standby else [t for t in window if b.available[t]]
         assert a["all_hands"] == expected
     (mid,) = inst["midnight_core"]
-    assert mid["share_milli"] == 600 and mid["min_agents"] == 10 and len(mid["slots"]) == 2
+    assert mid["share"] == [3, 5] and mid["min_agents"] == 10 and len(mid["slots"]) == 2
     phases = [t for r in inst["ratio"] for t in r["slots"]]
     assert sorted(phases) == list(range(sc.n_slots))  # before, during and after cover the horizon once
 
