@@ -160,7 +160,8 @@ def solve_rota(
         if cg.bound_fen > -math.inf:
             agg_bound = max(agg_bound, cg.bound_fen / 100)
         if cg.schedules is not None:
-            done = _complete_schedules(m, cg.schedules, seed, workers, max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.2))
+            done = _complete_schedules(m, cg.schedules, cg.queues, seed, workers,
+                                       max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.2))
             if done is not None and (fallback is None or done.objective_value < fallback.objective_value):
                 fallback = done
         if fallback is not None:
@@ -269,8 +270,17 @@ def _column_generation(m: RotaModel, scenario: Scenario, units: list[Unit], dema
     def schedules_of(sol) -> dict[int, list[int]]:
         return {i: [k for k, x in enumerate(xs) if sol.value(x)] for i, xs in enumerate(m.choice)}
 
+    def queues_of(sol) -> dict[int, dict[int, str]]:  # queue blocks: the queue of each worked slot
+        out: dict[int, dict[int, str]] = {}
+        for (i, t, q), v in m.queue_vars.items():
+            if sol.value(v):
+                out.setdefault(i, {})[t] = q
+        return out
+
     start = schedules_of(fallback) if fallback is not None else None
     extra_columns = [schedules_of(o) for o in others if o is not fallback]
+    start_queues = queues_of(fallback) if fallback is not None else None
+    extra_queues = [queues_of(o) for o in others if o is not fallback]
     limits = roster.limits if roster is not None else {}
 
     def class_of(u: Unit):
@@ -287,16 +297,21 @@ def _column_generation(m: RotaModel, scenario: Scenario, units: list[Unit], dema
     share = 0.15 if fallback is not None else 0.3
     return column_generation(scenario, units, demand, class_of, time_limit, roster=roster, start=start, seed=seed,
                              workers=workers, should_stop=should_stop, on_round=on_round, more_columns=extra_columns,
-                             integer_share=share)
+                             integer_share=share, start_queues=start_queues, more_queues=extra_queues)
 
 
-def _complete_schedules(m: RotaModel, schedules: dict[int, list[int]], seed: int, workers: int, time_limit: float):
-    """The integer master's schedules as a complete rota of the per-agent model (queues, costs)."""
+def _complete_schedules(m: RotaModel, schedules: dict[int, list[int]], queues: dict[int, dict[int, str]],
+                        seed: int, workers: int, time_limit: float):
+    """The integer master's schedules as a complete rota of the per-agent model (costs, and the
+    queues of agents whose queue changes are free); queue-block agents keep the master's queues."""
     m.model.clear_hints()
     for i, xs in enumerate(m.choice):
         chosen = set(schedules.get(i, ()))
         for k, x in enumerate(xs):
             m.model.add_hint(x, 1 if k in chosen else 0)
+    for (i, t, q), v in m.queue_vars.items():
+        if i in queues:
+            m.model.add_hint(v, 1 if queues[i].get(t) == q else 0)
     return complete_hint(m, seed, workers, time_limit)
 
 

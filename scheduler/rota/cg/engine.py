@@ -25,7 +25,7 @@ import highspy
 import numpy as np
 
 from scheduler.rota import roster_rules as rr
-from scheduler.rota.cg.master import ARTIFICIAL_FEN, AgentClass, Master, build_master, dual_function
+from scheduler.rota.cg.master import ARTIFICIAL_FEN, AgentClass, Column, Master, build_master, dual_function
 from scheduler.rota.cg.pricing import Pricer
 from scheduler.rota.model import Demand, Unit
 from scheduler.scenario import Scenario
@@ -54,6 +54,8 @@ class CGResult:
     seconds: float = 0.0
     history: list[tuple[float, float, float]] = field(default_factory=list)
     """(seconds, LP value, bound) of each round, in fen."""
+    queues: dict[int, dict[int, str]] = field(default_factory=dict)
+    """Per-agent unit index of a queue-block class -> the queue it serves in each worked slot."""
 
 
 def hire_fen(unit: Unit) -> int:
@@ -75,12 +77,16 @@ def column_generation(
     on_round: Callable[[float, float, float], None] | None = None,
     integer_share: float = 0.3,
     more_columns: list[dict[int, list[int]]] | None = None,
+    start_queues: dict[int, dict[int, str]] | None = None,
+    more_queues: list[dict[int, dict[int, str]]] | None = None,
 ) -> CGResult:
     """Run column generation for `time_limit` seconds (the integer master gets `integer_share`).
 
     `start`: per-unit option indexes of a known legal rota (the split aggregate), its schedules
     the first columns and the integer master's first incumbent; `more_columns`: other legal
-    rotas whose schedules join the first columns.
+    rotas whose schedules join the first columns. `start_queues` and `more_queues`: the queue
+    each of their agents serves in each worked slot (slot -> queue), which the columns of
+    queue-block classes carry; without them such a class's known schedules are left out.
     """
     t0 = time.perf_counter()
     groups: dict[Hashable, list[int]] = defaultdict(list)
@@ -90,11 +96,17 @@ def column_generation(
     master = build_master(scenario, units, classes, demand, roster.surplus if roster else None)
     constant = master.constant_fen
     pricers = [Pricer(scenario, cls.unit, roster, cls.hire_fen, seed) for cls in classes]
-    for known in ([start] if start else []) + list(more_columns or []):
+    start_columns: dict[int, Column | None] = {}
+    knowns = ([(start, start_queues)] if start else []) + list(zip(more_columns or [], more_queues or [{}] * len(more_columns or []), strict=True))
+    for n, (known, queues) in enumerate(knowns):
         for c, cls in enumerate(classes):
             for i in cls.units:
                 if i in known:
-                    master.add_schedule(c, tuple(sorted(known[i])))
+                    col = master.column(c, known[i], (queues or {}).get(i))
+                    if n == 0 and start:
+                        start_columns[i] = col
+                    if col is not None:
+                        master.add_schedule(c, col)
     lp = master.lp
     lp_deadline = t0 + time_limit * (1 - integer_share)
     best_bound, lp_value, rounds = -math.inf, math.inf, 0
@@ -120,8 +132,8 @@ def column_generation(
                 # partial pricing: only the classes that found schedules last time, at today's duals
                 todo = sorted(active)
                 priced = list(pool.map(lambda c, d=y, tl=per_class: _price(classes[c], pricers[c], d, tl), todo))
-                added = sum(master.add_schedule(c, sched) for c, p in zip(todo, priced, strict=True) for sched in p.schedules)
-                active = {c for c, p in zip(todo, priced, strict=True) if p.schedules}
+                added = sum(master.add_schedule(c, sched) for c, p in zip(todo, priced, strict=True) for sched in p.columns)
+                active = {c for c, p in zip(todo, priced, strict=True) if p.columns}
                 full_round = not active or rounds % FULL_EVERY == 0
                 continue
             # a full round: every class, and the bound. Wentges smoothing prices at a point between
@@ -133,7 +145,7 @@ def column_generation(
                 if any(p.bound == math.inf for p in priced):
                     break  # a class has no legal schedule at all: the per-agent model will name the clash
                 lagrange = _lagrangian(master, classes, priced, duals, lp_value if alpha == 0.0 else None)
-                added = sum(master.add_schedule(c, sched) for c, p in enumerate(priced) for sched in p.schedules)
+                added = sum(master.add_schedule(c, sched) for c, p in enumerate(priced) for sched in p.columns)
                 if lagrange is not None and math.isfinite(lagrange):
                     bound = lagrange - BOUND_TOLERANCE * abs(lagrange) - 1.0 + constant
                     if math.ceil(bound - 1e-9) > best_bound:
@@ -142,7 +154,7 @@ def column_generation(
                     break
             if any(p.bound == math.inf for p in priced):
                 break
-            active = {c for c, p in enumerate(priced) if p.schedules}
+            active = {c for c, p in enumerate(priced) if p.columns}
             full_round = False
             history.append((time.perf_counter() - t0, lp_value + constant, best_bound))
             if on_round:
@@ -151,11 +163,13 @@ def column_generation(
                 break
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-    schedules, integer_fen = integer_master(master, t0 + time_limit - time.perf_counter(), start)
+    schedules, queues, integer_fen = integer_master(master, t0 + time_limit - time.perf_counter(),
+                                                    start_columns if start else None)
     return CGResult(
         bound_fen=best_bound,
         lp_fen=lp_value + constant,
         schedules=schedules,
+        queues=queues,
         integer_fen=None if integer_fen is None else integer_fen + constant,
         rounds=rounds,
         columns=sum(len(c.columns) for c in classes),
@@ -164,9 +178,24 @@ def column_generation(
     )
 
 
-def _price(cls: AgentClass, pricer: Pricer, duals: np.ndarray, time_limit: float):
+@dataclass
+class _Priced:
+    """A class's pricing at one dual point: its new columns and its least reduced cost's bound."""
+
+    columns: list[Column]
+    bound: float
+
+
+def _price(cls: AgentClass, pricer: Pricer, duals: np.ndarray, time_limit: float) -> _Priced:
+    """The class's least reduced-cost schedules. With queue blocks each shift's reduced cost
+    includes its best queue sequence (exact: no per-agent rule couples the queues of two shifts),
+    and each schedule found becomes a column with those sequences."""
     reduced = cls.cost - cls.entries @ duals
-    return pricer.price(reduced, duals[cls.conv_row], time_limit)
+    choice = cls.blocks.choose(duals) if cls.blocks is not None else None
+    if choice is not None:
+        reduced = reduced + choice.extra
+    p = pricer.price(reduced, duals[cls.conv_row], time_limit)
+    return _Priced([(s, choice.queues(s) if choice is not None else ()) for s in p.schedules], p.bound)
 
 
 def _lagrangian(master: Master, classes: list[AgentClass], priced: list, duals: np.ndarray, lp_value: float | None) -> float | None:
@@ -186,14 +215,15 @@ def _lagrangian(master: Master, classes: list[AgentClass], priced: list, duals: 
     return dual_function(master, classes, priced, duals)
 
 
-def _set_incumbent(master: Master, integer: list[int], start: dict[int, list[int]]) -> None:
+def _set_incumbent(master: Master, start: dict[int, Column | None]) -> None:
     """The known rota as the MIP's first incumbent, so the integer master is never worse than it:
     its schedule counts fixed, the rest of the master solved as an LP, the whole point handed over."""
     lp = master.lp
     counts: dict[int, float] = {j: 0.0 for j, c in enumerate(master.column_class) if c >= 0 or j < len(master.classes)}
-    for cls in master.classes:
+    for c, cls in enumerate(master.classes):
         for i in cls.units:
-            j = cls.columns.get(tuple(sorted(start.get(i, ()))))
+            col = start.get(i) if i in start else master.column(c, ())
+            j = cls.columns.get(col) if col is not None else None
             if j is None:
                 return
             counts[j] += 1.0
@@ -210,20 +240,22 @@ def _set_incumbent(master: Master, integer: list[int], start: dict[int, list[int
         master.incumbent = solution
 
 
-def integer_master(master: Master, time_limit: float, start: dict[int, list[int]] | None = None,
-                   ) -> tuple[dict[int, list[int]] | None, float | None]:
-    """Whole agents on the generated schedules (HiGHS MIP), handed to each class's agents.
+def integer_master(master: Master, time_limit: float, start: dict[int, Column | None] | None = None,
+                   ) -> tuple[dict[int, list[int]] | None, dict[int, dict[int, str]], float | None]:
+    """Whole agents on the generated schedules (HiGHS MIP), handed to each class's agents, with
+    each queue-block agent's queue per worked slot.
 
     Identical agents are interchangeable; their schedules are handed out in the order the
     per-agent model's symmetry breaking wants (largest option-rank sum first).
     """
     lp = master.lp
     if time_limit <= 0.05:
-        return None, None
+        return None, {}, None
     if start:
-        _set_incumbent(master, [], start)  # before integrality: a plain LP with the counts fixed
-    # whole agents on schedules; the hand-out of flexible agents to queues stays continuous here
-    # (the per-agent model's completion then hands them out in whole agents at the least cost)
+        _set_incumbent(master, start)  # before integrality: a plain LP with the counts fixed
+    # whole agents on schedules (queue blocks included); the hand-out of agents whose queue
+    # changes are free stays continuous here (the per-agent model's completion then hands them
+    # out in whole agents at the least cost)
     integer = [j for j, c in enumerate(master.column_class) if c >= 0 or j < len(master.classes)]
     lp.changeColsIntegrality(len(integer), np.array(integer, dtype=np.int32),
                              np.array([highspy.HighsVarType.kInteger] * len(integer)))
@@ -234,18 +266,21 @@ def integer_master(master: Master, time_limit: float, start: dict[int, list[int]
     lp.run()
     lp.setOptionValue("time_limit", highspy.kHighsInf)
     if lp.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
-        return None, None
+        return None, {}, None
     x = np.array(lp.getSolution().col_value)
     if any(x[j] > 0.5 for j in range(len(master.classes))):
-        return None, None  # an agent without a legal schedule: no rota among these columns
+        return None, {}, None  # an agent without a legal schedule: no rota among these columns
     out: dict[int, list[int]] = {}
-    for cls in master.classes:
-        taken: list[tuple[int, ...]] = []
+    queues: dict[int, dict[int, str]] = {}
+    for c, cls in enumerate(master.classes):
+        taken: list[Column] = []
         for sched, j in cls.columns.items():
             taken += [sched] * int(round(x[j]))
         if len(taken) != cls.size:
-            return None, None
-        taken.sort(key=lambda s: -sum(k + 1 for k in s))
+            return None, {}, None
+        taken.sort(key=lambda s: -sum(k + 1 for k in s[0]))
         for i, sched in zip(cls.units, taken, strict=True):
-            out[i] = list(sched)
-    return out, lp.getInfo().objective_function_value
+            out[i] = list(sched[0])
+            if cls.blocks is not None:
+                queues[i] = master.queues_of(c, sched)
+    return out, queues, lp.getInfo().objective_function_value

@@ -8,15 +8,19 @@ master row, stated exactly as the CP-SAT model states it (scheduler/rota/model.p
 - coverage: per slot and queue the head count `staff` and the lost-inquiry value as the
   maximum of the lines through consecutive points of the convex curve (and, for the Curtois
   benchmark, a price per agent above the requirement);
-- skills: when queues may change inside a shift, a multi-skilled class's working capacity per
-  slot is handed to its queues by continuous variables, as the model's queue variables do;
+- skills: when queues may change inside a shift at a price, a multi-skilled class's columns
+  carry the queue of each worked slot and pay for each switch (queue blocks,
+  scheduler/rota/cg/queues.py), so coverage takes capacity per (slot, queue) from the columns;
+  when a change is free, the class's working capacity per slot is handed to its queues by
+  continuous variables (exact then, and far fewer columns);
 - midnight core, morning part-time, ratio bounds: one row per slot or phase;
 - fairness: the spread of each contract's hours and night hours, with each class's *mean* in
   place of each agent's value (max >= mean >= min), so the master stays a relaxation.
 
 Columns enter through per-option row entries: a schedule's coefficients are the sum of its
-shifts' entries, so the reduced cost of a schedule is the sum of its shifts' reduced costs
-(pricing, scheduler/rota/cg/pricing.py) plus the hire cost of a candidate.
+shifts' entries (and, with queue blocks, of its (slot, queue) entries), so the reduced cost of a
+schedule is the sum of its shifts' reduced costs (pricing, scheduler/rota/cg/pricing.py, each
+shift with its best queue sequence) plus the hire cost of a candidate.
 """
 
 from __future__ import annotations
@@ -28,11 +32,15 @@ import highspy
 import numpy as np
 from scipy import sparse
 
+from scheduler.rota.cg.queues import QueueBlocks, count_switches, priced_blocks
 from scheduler.rota.model import Demand, Unit, preference_prices
 from scheduler.scenario import Scenario
 from scheduler.scenario.views import night_mask, slot_phases
 
 INF = highspy.kHighsInf
+Column = tuple[tuple[int, ...], tuple[int, ...]]
+"""A schedule: its sorted option indexes, and with queue blocks the queue index (into the
+class's skills) of each of its worked slots in slot order (empty otherwise)."""
 ARTIFICIAL_FEN = 1e8
 """Price of an artificial unit (an agent with no schedule, a share row short by one agent):
 keeps the first masters feasible before pricing has found legal schedules. It only relaxes the
@@ -59,8 +67,10 @@ class AgentClass:
     """Option x master-row coefficients."""
     cost: np.ndarray | None = None
     """Option costs in fen (wages and the agent's priced preferences)."""
-    columns: dict[tuple[int, ...], int] = field(default_factory=dict)
-    """Schedule (sorted option indexes) -> master column index."""
+    columns: dict[Column, int] = field(default_factory=dict)
+    """Schedule -> master column index."""
+    blocks: QueueBlocks | None = None
+    """With queue blocks: the (slot, queue) entries and the per-shift queue programme."""
 
     @property
     def size(self) -> int:
@@ -77,8 +87,9 @@ class Master:
     n_rows: int = 0
     row_lb: list[float] = field(default_factory=list)
     row_ub: list[float] = field(default_factory=list)
-    slot_rows: dict[tuple[int, str | None, int], list[tuple[int, float]]] = field(default_factory=dict)
-    """(class, slot, queue or None for a flexible class) -> row entries of working that slot."""
+    slot_rows: dict[tuple[int, int, str | None], list[tuple[int, float]]] = field(default_factory=dict)
+    """(class, slot, queue) -> row entries of working that slot; for a flexible class queue None
+    holds the entries of working at all, and with queue blocks each queue's those of serving it."""
     handout: dict[tuple[int, int, str], int] = field(default_factory=dict)
     """(class, slot, queue) -> pending index of the variable handing a flexible class's agents to a queue."""
     option_rows: dict[int, list] = field(default_factory=lambda: defaultdict(list))
@@ -121,7 +132,29 @@ class Master:
             self._structural = (cost, lo, hi, matrix)
         return self._structural
 
-    def add_schedule(self, c: int, schedule: tuple[int, ...]) -> bool:
+    def column(self, c: int, options: list[int] | tuple[int, ...], queue_of: dict[int, str] | None = None) -> Column | None:
+        """The column of class c working `options`, with queue blocks serving `queue_of[t]` in
+        each worked slot t (None when a worked slot has no queue among the class's skills)."""
+        cls = self.classes[c]
+        opts = tuple(sorted(options))
+        if cls.blocks is None:
+            return opts, ()
+        skills = cls.blocks.skills
+        slots = sorted({t for k in opts for t in cls.unit.options[k].working_slots()})
+        got = [(queue_of or {}).get(t) for t in slots]
+        if any(q not in skills for q in got):
+            return None
+        return opts, tuple(skills.index(q) for q in got)
+
+    def queues_of(self, c: int, column: Column) -> dict[int, str]:
+        """Slot -> queue served, for a queue-block column (empty otherwise)."""
+        cls = self.classes[c]
+        if cls.blocks is None:
+            return {}
+        slots = sorted({t for k in column[0] for t in cls.unit.options[k].working_slots()})
+        return {t: cls.blocks.skills[q] for t, q in zip(slots, column[1], strict=True)}
+
+    def add_schedule(self, c: int, schedule: Column) -> bool:
         """Add one schedule of class c as a column; False when it is there already."""
         cls = self.classes[c]
         if schedule in cls.columns:
@@ -134,15 +167,22 @@ class Master:
         cls.columns[schedule] = len(self.column_class) - 1
         return True
 
-    def schedule_vector(self, c: int, schedule: tuple[int, ...]) -> tuple[float, _Sparse]:
-        """A schedule's cost and master-row coefficients: the sums over its shifts."""
+    def schedule_vector(self, c: int, schedule: Column) -> tuple[float, _Sparse]:
+        """A schedule's cost and master-row coefficients: the sums over its shifts (and over its
+        (slot, queue) entries, with each switch of queue inside a shift priced)."""
         cls = self.classes[c]
-        cost = float(cls.cost[list(schedule)].sum()) + (cls.hire_fen if schedule else 0)
-        e = cls.entries
-        if not schedule:
+        opts, queues = schedule
+        cost = float(cls.cost[list(opts)].sum()) + (cls.hire_fen if opts else 0)
+        if not opts:
             return cost, _Sparse(np.zeros(0, dtype=np.int32), np.zeros(0))
-        rows = np.concatenate([e.indices[e.indptr[k]:e.indptr[k + 1]] for k in schedule])
-        vals = np.concatenate([e.data[e.indptr[k]:e.indptr[k + 1]] for k in schedule])
+        pieces = [(cls.entries, k) for k in opts]
+        if cls.blocks is not None:
+            slots = sorted({t for k in opts for t in cls.unit.options[k].working_slots()})
+            queue_of = dict(zip(slots, queues, strict=True))
+            cost += cls.blocks.price * count_switches([cls.unit.options[k] for k in opts], queue_of)
+            pieces += [(cls.blocks.entries, t * cls.blocks.n_queues + q) for t, q in queue_of.items()]
+        rows = np.concatenate([e.indices[e.indptr[k]:e.indptr[k + 1]] for e, k in pieces])
+        vals = np.concatenate([e.data[e.indptr[k]:e.indptr[k + 1]] for e, k in pieces])
         uniq, inv = np.unique(rows, return_inverse=True)
         summed = np.bincount(inv, weights=vals)
         keep = summed != 0
@@ -230,7 +270,12 @@ def master_coverage(m: Master, demand: Demand, surplus: dict, pending: list) -> 
     for c, cls in enumerate(m.classes):
         skills = cls.unit.agent.skills
         working = _working(m, c)
-        if _flexible(sc, cls.unit):
+        if priced_blocks(sc, cls.unit):
+            for q in skills:
+                for t in working:
+                    if (t, q) in staff_row:
+                        _slot_entry(m, c, t, q, staff_row[(t, q)], 1.0)
+        elif _flexible(sc, cls.unit):
             for t in working:
                 r = m.row(0.0, 0.0)  # the class's agents working t - those handed to its queues = 0
                 _slot_entry(m, c, t, None, r, 1.0)
@@ -306,6 +351,11 @@ def master_ratio_bounds(m: Master, pending: list) -> None:
             for (_c, t, q), i in m.handout.items():  # a flexible class's pre-sale hand-outs carry the 1000
                 if t in ks and q in presale:
                     pending[i][3].append((r, float(sign * 1000)))
+            for c, cls in enumerate(m.classes):  # ...and with queue blocks, its columns' pre-sale slots
+                if priced_blocks(sc, cls.unit):
+                    for t in _working(m, c) & ks:
+                        for q in presale & set(cls.unit.agent.skills):
+                            _slot_entry(m, c, t, q, r, float(sign * 1000))
 
 
 def master_fairness(m: Master, pending: list) -> None:
@@ -366,6 +416,23 @@ def option_entries(m: Master, c: int) -> None:
     cls.entries = sparse.csr_matrix((vals, (rows, cols)), shape=(len(u.options), m.n_rows))
     cls.entries.sum_duplicates()
     cls.cost = np.array([o.wage_fen for o in u.options], dtype=np.float64) + preference_fen(m, u)
+    if priced_blocks(m.scenario, u):
+        cls.blocks = QueueBlocks(m.scenario, u, queue_entries(m, c))
+
+
+def queue_entries(m: Master, c: int) -> sparse.csr_matrix:
+    """A queue-block class's (slot x queues + queue) x master-row coefficients of serving a queue."""
+    skills = m.classes[c].unit.agent.skills
+    rows, cols, vals = [], [], []
+    for t in range(m.scenario.n_slots):
+        for qi, q in enumerate(skills):
+            for r, v in m.slot_rows.get((c, t, q), ()):
+                rows.append(t * len(skills) + qi)
+                cols.append(r)
+                vals.append(v)
+    out = sparse.csr_matrix((vals, (rows, cols)), shape=(m.scenario.n_slots * len(skills), m.n_rows))
+    out.sum_duplicates()
+    return out
 
 
 def preference_fen(m: Master, u: Unit) -> np.ndarray:
