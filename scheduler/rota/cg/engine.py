@@ -35,6 +35,9 @@ FULL_EVERY = 4
 classes that found schedules last time (partial pricing: late rounds touch few classes)."""
 SMOOTHING = 0.5
 """Weight of the best-bound duals in the point that is priced (Wentges smoothing)."""
+MIP_SHARE = 0.6
+"""Share of the integer master's time given as HiGHS's limit: its first rounding from the LP runs
+outside that limit."""
 BOUND_TOLERANCE = 1e-6
 """Relative safety margin taken off the LP-based bound for the LP solver's own tolerances."""
 
@@ -235,9 +238,10 @@ def _set_incumbent(master: Master, start: dict[int, Column | None]) -> None:
     lp.run()
     ok = lp.getModelStatus() == highspy.HighsModelStatus.kOptimal
     solution = lp.getSolution() if ok else None
+    value = lp.getInfo().objective_function_value
     lp.changeColsBounds(len(idx), idx, lower, upper)
     if solution is not None:
-        master.incumbent = solution
+        master.incumbent = (solution, value)
 
 
 def integer_master(master: Master, time_limit: float, start: dict[int, Column | None] | None = None,
@@ -251,6 +255,7 @@ def integer_master(master: Master, time_limit: float, start: dict[int, Column | 
     lp = master.lp
     if time_limit <= 0.05:
         return None, {}, None
+    relaxed = lp.getSolution()  # the LP optimum: its whole values seed HiGHS's own rounding (a sub-MIP)
     if start:
         _set_incumbent(master, start)  # before integrality: a plain LP with the counts fixed
     # whole agents on schedules (queue blocks included); the hand-out of agents whose queue
@@ -259,15 +264,21 @@ def integer_master(master: Master, time_limit: float, start: dict[int, Column | 
     integer = [j for j, c in enumerate(master.column_class) if c >= 0 or j < len(master.classes)]
     lp.changeColsIntegrality(len(integer), np.array(integer, dtype=np.int32),
                              np.array([highspy.HighsVarType.kInteger] * len(integer)))
-    lp.setOptionValue("time_limit", float(max(0.1, time_limit)))
+    # the MIP starts from the LP optimum, not from the known rota: HiGHS fixes the LP's whole
+    # values and solves the rest first (outside its time limit, hence the limit's share), which
+    # finds far better rotas than a search from the known one; the known one is kept when better
+    lp.setOptionValue("time_limit", float(max(0.1, time_limit * MIP_SHARE)))
     lp.setOptionValue("mip_rel_gap", 1e-5)
-    if master.incumbent is not None:
-        lp.setSolution(master.incumbent)
+    lp.setSolution(relaxed)
     lp.run()
     lp.setOptionValue("time_limit", highspy.kHighsInf)
-    if lp.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
+    found = lp.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
+    if master.incumbent is not None and (not found or master.incumbent[1] < lp.getInfo().objective_function_value):
+        x, value = np.array(master.incumbent[0].col_value), master.incumbent[1]
+    elif found:
+        x, value = np.array(lp.getSolution().col_value), lp.getInfo().objective_function_value
+    else:
         return None, {}, None
-    x = np.array(lp.getSolution().col_value)
     if any(x[j] > 0.5 for j in range(len(master.classes))):
         return None, {}, None  # an agent without a legal schedule: no rota among these columns
     out: dict[int, list[int]] = {}
@@ -283,4 +294,4 @@ def integer_master(master: Master, time_limit: float, start: dict[int, Column | 
             out[i] = list(sched[0])
             if cls.blocks is not None:
                 queues[i] = master.queues_of(c, sched)
-    return out, queues, lp.getInfo().objective_function_value
+    return out, queues, value

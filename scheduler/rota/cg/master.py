@@ -100,8 +100,8 @@ class Master:
     structural: list[tuple] = field(default_factory=list)
     """(cost, lb, ub, rows, values) of every variable that is not a schedule (for the dual function)."""
     _structural: tuple | None = None
-    incumbent: object | None = None
-    """A whole-number master solution known before the integer master (the start rota's)."""
+    incumbent: tuple | None = None
+    """A whole-number master solution known before the integer master (the start rota's), and its value."""
 
     # --- building blocks --------------------------------------------------------------------
     def row(self, lb: float, ub: float) -> int:
