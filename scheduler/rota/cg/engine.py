@@ -256,6 +256,9 @@ def integer_master(master: Master, time_limit: float, start: dict[int, Column | 
     if time_limit <= 0.05:
         return None, {}, None
     relaxed = lp.getSolution()  # the LP optimum: its whole values seed HiGHS's own rounding (a sub-MIP)
+    added = lp.getNumCol() - len(relaxed.col_value)
+    if added > 0:  # columns priced after the last LP: at zero the point stays the LP's optimum
+        relaxed.col_value = list(relaxed.col_value) + [0.0] * added
     if start:
         _set_incumbent(master, start)  # before integrality: a plain LP with the counts fixed
     # whole agents on schedules (queue blocks included); the hand-out of agents whose queue
