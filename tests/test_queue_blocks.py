@@ -82,23 +82,23 @@ def test_queue_programme_equals_enumeration_of_every_sequence(tmp_path, seed, sk
         want = min(sum(cost[t, q] for t, q in zip(work, seq, strict=True)) + price * switches_by_rule(o, dict(zip(work, seq, strict=True)))
                    for seq in itertools.product(range(n_q), repeat=len(work)))
         assert choice.extra[k] == pytest.approx(want, abs=1e-6)
-        seq = choice.queues((k,))
+        seq = choice.sequence(k)
         got = dict(zip(work, seq, strict=True))
         assert sum(cost[t, got[t]] for t in work) + price * switches_by_rule(o, got) == pytest.approx(want, abs=1e-6)
 
 
 # --- the whole pricing against every column --------------------------------------------------
-def every_column(unit: Unit, n_q: int) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+def every_column(unit: Unit, n_q: int) -> list[tuple[tuple[int, ...], tuple[tuple[int, ...], ...]]]:
     """Every legal schedule of the agent (at most one shift a day; no other rule binds here)
-    with every queue of every worked slot."""
+    with every queue of every worked slot (per shift, in slot order)."""
     by_day: dict[int, list[int]] = {}
     for k, o in enumerate(unit.options):
         by_day.setdefault(o.day, []).append(k)
     out = []
     for combo in itertools.product(*([None, *ks] for ks in by_day.values())):
         opts = tuple(sorted(k for k in combo if k is not None))
-        n_work = len({t for k in opts for t in unit.options[k].working_slots()})
-        out += [(opts, seq) for seq in itertools.product(range(n_q), repeat=n_work)]
+        per_shift = [list(itertools.product(range(n_q), repeat=len(list(unit.options[k].working_slots())))) for k in opts]
+        out += [(opts, seqs) for seqs in itertools.product(*per_shift)]
     return out
 
 
@@ -139,18 +139,18 @@ def test_column_cost_is_the_checkers_wages_and_switch_prices(tmp_path):
     rng = np.random.default_rng(3)
     columns = every_column(units[0], 2)
     for i in rng.choice(len(columns), 40, replace=False):
-        opts, seq = columns[i]
+        opts, seqs = columns[i]
         if not opts:
             continue
         o = units[0].options[opts[0]]
-        queue_of = dict(zip(sorted(o.working_slots()), seq, strict=True))
+        queue_of = dict(zip(o.working_slots(), seqs[0], strict=True))
         acts = {f"{pd.Timestamp(sc.slots[t]):%H:%M}": ("pre", "post")[q] for t, q in queue_of.items()}
         spec = S("A", f"{pd.Timestamp(sc.slots[o.start]):%H:%M}", (o.end - o.start), day=0,
                  brk=False if o.break_start is None else o.break_start - o.start, acts=acts)
         shifts, assignments = make_rota(sc, [spec])
         report = scheduler.check_rota(sc, shifts, assignments)
         assert report.rules_broken == set()
-        cost, _ = master.schedule_vector(0, (opts, seq))
+        cost, _ = master.schedule_vector(0, (opts, seqs))
         assert report.figures["queue_change_cost"] == pytest.approx(7.5 * switches_by_rule(o, queue_of))
         assert cost / 100 == pytest.approx(report.figures["wage_cost"] + report.figures["queue_change_cost"], abs=MONEY)
 

@@ -43,6 +43,9 @@ CG_SHARE_FROM_NOTHING = 0.6
 """...and when no rota is known yet (day-roster rules, or the aggregate found none): it builds the first."""
 CG_MIN_SECONDS = 2.0
 """Column generation is not started with less time than this (its first rounds would be lost)."""
+INTEGER_GAP_SHARE = 0.25
+"""The integer master stops within this share of `solver.gap_limit` of its own bound: the
+per-agent model's completion adds what the master sees only as class means (fairness)."""
 LNS_AFTER_SHARE = 0.3
 """With day-roster rules, the plain search's share of the time left; the neighbourhood search
 takes the rest (on Curtois it finds far better rotas than one long search)."""
@@ -156,7 +159,7 @@ def solve_rota(
         fallback is None or gap_of(fallback.objective_value, agg_bound * 100) > gap_limit
     ):
         cg = _column_generation(m, scenario, units, demand, roster, fallback, splits,
-                                 cg_time, seed, workers, should_stop, on_progress, t0)
+                                 cg_time, seed, workers, should_stop, on_progress, t0, gap_limit)
         if cg.bound_fen > -math.inf:
             agg_bound = max(agg_bound, cg.bound_fen / 100)
         if cg.schedules is not None:
@@ -263,7 +266,7 @@ def _round_up_to_objective_grid(m: RotaModel, bound_yuan: float) -> float:
 
 def _column_generation(m: RotaModel, scenario: Scenario, units: list[Unit], demand: Demand, roster, fallback,
                        others: list, time_limit: float, seed: int, workers: int, should_stop, on_progress, t0: float,
-                       ) -> CGResult:
+                       gap_limit: float) -> CGResult:
     """Column generation from the best rota so far (its schedules, and those of `others`, are
     the first columns; the best one is the integer master's first incumbent)."""
 
@@ -297,7 +300,8 @@ def _column_generation(m: RotaModel, scenario: Scenario, units: list[Unit], dema
     share = 0.15 if fallback is not None else 0.3
     return column_generation(scenario, units, demand, class_of, time_limit, roster=roster, start=start, seed=seed,
                              workers=workers, should_stop=should_stop, on_round=on_round, more_columns=extra_columns,
-                             integer_share=share, start_queues=start_queues, more_queues=extra_queues)
+                             integer_share=share, start_queues=start_queues, more_queues=extra_queues,
+                             integer_gap=INTEGER_GAP_SHARE * gap_limit)
 
 
 def _complete_schedules(m: RotaModel, schedules: dict[int, list[int]], queues: dict[int, dict[int, str]],

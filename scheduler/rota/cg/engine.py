@@ -79,6 +79,7 @@ def column_generation(
     should_stop: Callable[[], bool] | None = None,
     on_round: Callable[[float, float, float], None] | None = None,
     integer_share: float = 0.3,
+    integer_gap: float = 1e-5,
     more_columns: list[dict[int, list[int]]] | None = None,
     start_queues: dict[int, dict[int, str]] | None = None,
     more_queues: list[dict[int, dict[int, str]]] | None = None,
@@ -90,6 +91,7 @@ def column_generation(
     rotas whose schedules join the first columns. `start_queues` and `more_queues`: the queue
     each of their agents serves in each worked slot (slot -> queue), which the columns of
     queue-block classes carry; without them such a class's known schedules are left out.
+    `integer_gap`: the integer master stops within this relative gap of its own bound.
     """
     t0 = time.perf_counter()
     groups: dict[Hashable, list[int]] = defaultdict(list)
@@ -135,8 +137,8 @@ def column_generation(
                 # partial pricing: only the classes that found schedules last time, at today's duals
                 todo = sorted(active)
                 priced = list(pool.map(lambda c, d=y, tl=per_class: _price(classes[c], pricers[c], d, tl), todo))
-                added = sum(master.add_schedule(c, sched) for c, p in zip(todo, priced, strict=True) for sched in p.columns)
-                active = {c for c, p in zip(todo, priced, strict=True) if p.columns}
+                added = sum(_add(master, c, p) for c, p in zip(todo, priced, strict=True))
+                active = {c for c, p in zip(todo, priced, strict=True) if p.found}
                 full_round = not active or rounds % FULL_EVERY == 0
                 continue
             # a full round: every class, and the bound. Wentges smoothing prices at a point between
@@ -148,7 +150,7 @@ def column_generation(
                 if any(p.bound == math.inf for p in priced):
                     break  # a class has no legal schedule at all: the per-agent model will name the clash
                 lagrange = _lagrangian(master, classes, priced, duals, lp_value if alpha == 0.0 else None)
-                added = sum(master.add_schedule(c, sched) for c, p in enumerate(priced) for sched in p.columns)
+                added = sum(_add(master, c, p) for c, p in enumerate(priced))
                 if lagrange is not None and math.isfinite(lagrange):
                     bound = lagrange - BOUND_TOLERANCE * abs(lagrange) - 1.0 + constant
                     if math.ceil(bound - 1e-9) > best_bound:
@@ -157,7 +159,7 @@ def column_generation(
                     break
             if any(p.bound == math.inf for p in priced):
                 break
-            active = {c for c, p in enumerate(priced) if p.columns}
+            active = {c for c, p in enumerate(priced) if p.found}
             full_round = False
             history.append((time.perf_counter() - t0, lp_value + constant, best_bound))
             if on_round:
@@ -167,7 +169,7 @@ def column_generation(
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     schedules, queues, integer_fen = integer_master(master, t0 + time_limit - time.perf_counter(),
-                                                    start_columns if start else None)
+                                                    start_columns if start else None, integer_gap)
     return CGResult(
         bound_fen=best_bound,
         lp_fen=lp_value + constant,
@@ -175,7 +177,7 @@ def column_generation(
         queues=queues,
         integer_fen=None if integer_fen is None else integer_fen + constant,
         rounds=rounds,
-        columns=sum(len(c.columns) for c in classes),
+        columns=sum(len(c.columns) + len(c.sequences) for c in classes),
         seconds=time.perf_counter() - t0,
         history=history,
     )
@@ -187,18 +189,40 @@ class _Priced:
 
     columns: list[Column]
     bound: float
+    """Proven lower bound of the least reduced cost of a whole schedule (its queues included)."""
+    sequences: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)
+    """Queue blocks: (shift option, queue sequence) columns of negative reduced cost."""
+
+    @property
+    def found(self) -> bool:
+        return bool(self.columns or self.sequences)
 
 
-def _price(cls: AgentClass, pricer: Pricer, duals: np.ndarray, time_limit: float) -> _Priced:
-    """The class's least reduced-cost schedules. With queue blocks each shift's reduced cost
-    includes its best queue sequence (exact: no per-agent rule couples the queues of two shifts),
-    and each schedule found becomes a column with those sequences."""
+def _price(cls: AgentClass, pricer: Pricer, duals: np.ndarray, time_limit: float, eps: float = 1e-3) -> _Priced:
+    """The class's least reduced-cost schedules.
+
+    With queue blocks, a schedule's reduced cost as one whole column is its schedule column's
+    plus, for each shift, the least over the shift's sequence columns (exact: no per-agent rule
+    couples the queues of two shifts). The pricing takes shifts at those sums, so its bound is
+    the whole columns' bound; each schedule found comes with its shifts' best sequences, and so
+    does every shift already in use whose best sequence prices out on its own.
+    """
     reduced = cls.cost - cls.entries @ duals
-    choice = cls.blocks.choose(duals) if cls.blocks is not None else None
-    if choice is not None:
-        reduced = reduced + choice.extra
-    p = pricer.price(reduced, duals[cls.conv_row], time_limit)
-    return _Priced([(s, choice.queues(s) if choice is not None else ()) for s in p.schedules], p.bound)
+    if cls.blocks is None:
+        p = pricer.price(reduced, duals[cls.conv_row], time_limit)
+        return _Priced([(s, ()) for s in p.schedules], p.bound)
+    choice = cls.blocks.choose(duals)
+    on_own = choice.extra + duals[cls.link]  # a sequence column's reduced cost: it takes one off its option's row
+    p = pricer.price(reduced + on_own, duals[cls.conv_row], time_limit)
+    used = {k for sched in cls.columns for k in sched}
+    sequences = [(k, choice.sequence(k)) for k in sorted(used) if on_own[k] < -eps]
+    return _Priced([(s, choice.queues(s)) for s in p.schedules], p.bound, sequences)
+
+
+def _add(master: Master, c: int, p: _Priced) -> int:
+    """Add a class's priced columns to the master; how many were new."""
+    return (sum(master.add_schedule(c, sched) for sched in p.columns)
+            + sum(master.add_sequence(c, k, seq) for k, seq in p.sequences))
 
 
 def _lagrangian(master: Master, classes: list[AgentClass], priced: list, duals: np.ndarray, lp_value: float | None) -> float | None:
@@ -226,10 +250,15 @@ def _set_incumbent(master: Master, start: dict[int, Column | None]) -> None:
     for c, cls in enumerate(master.classes):
         for i in cls.units:
             col = start.get(i) if i in start else master.column(c, ())
-            j = cls.columns.get(col) if col is not None else None
-            if j is None:
+            if col is None:
                 return
-            counts[j] += 1.0
+            js = [cls.columns.get(col[0])]
+            if cls.blocks is not None:
+                js += [cls.sequences.get(ks) for ks in zip(*col, strict=True)]
+            if None in js:
+                return
+            for j in js:
+                counts[j] += 1.0
     idx = np.array(list(counts), dtype=np.int32)
     val = np.array([counts[j] for j in idx], dtype=np.float64)
     info = lp.getLp()
@@ -245,7 +274,7 @@ def _set_incumbent(master: Master, start: dict[int, Column | None]) -> None:
 
 
 def integer_master(master: Master, time_limit: float, start: dict[int, Column | None] | None = None,
-                   ) -> tuple[dict[int, list[int]] | None, dict[int, dict[int, str]], float | None]:
+                   gap: float = 1e-5) -> tuple[dict[int, list[int]] | None, dict[int, dict[int, str]], float | None]:
     """Whole agents on the generated schedules (HiGHS MIP), handed to each class's agents, with
     each queue-block agent's queue per worked slot.
 
@@ -271,7 +300,7 @@ def integer_master(master: Master, time_limit: float, start: dict[int, Column | 
     # values and solves the rest first (outside its time limit, hence the limit's share), which
     # finds far better rotas than a search from the known one; the known one is kept when better
     lp.setOptionValue("time_limit", float(max(0.1, time_limit * MIP_SHARE)))
-    lp.setOptionValue("mip_rel_gap", 1e-5)
+    lp.setOptionValue("mip_rel_gap", gap)
     lp.setSolution(relaxed)
     lp.run()
     lp.setOptionValue("time_limit", highspy.kHighsInf)
@@ -287,14 +316,20 @@ def integer_master(master: Master, time_limit: float, start: dict[int, Column | 
     out: dict[int, list[int]] = {}
     queues: dict[int, dict[int, str]] = {}
     for c, cls in enumerate(master.classes):
-        taken: list[Column] = []
+        taken: list[tuple[int, ...]] = []
         for sched, j in cls.columns.items():
             taken += [sched] * int(round(x[j]))
         if len(taken) != cls.size:
             return None, {}, None
-        taken.sort(key=lambda s: -sum(k + 1 for k in s[0]))
+        taken.sort(key=lambda s: -sum(k + 1 for k in s))
+        # queue blocks: the agents working each option share out its sequences (as many, by its row)
+        pool: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+        for (k, seq), j in cls.sequences.items():
+            pool[k] += [seq] * int(round(x[j]))
         for i, sched in zip(cls.units, taken, strict=True):
-            out[i] = list(sched[0])
+            out[i] = list(sched)
             if cls.blocks is not None:
-                queues[i] = master.queues_of(c, sched)
+                if any(not pool[k] for k in sched):
+                    return None, {}, None
+                queues[i] = master.queues_of(c, (sched, tuple(pool[k].pop() for k in sched)))
     return out, queues, value

@@ -8,19 +8,28 @@ master row, stated exactly as the CP-SAT model states it (scheduler/rota/model.p
 - coverage: per slot and queue the head count `staff` and the lost-inquiry value as the
   maximum of the lines through consecutive points of the convex curve (and, for the Curtois
   benchmark, a price per agent above the requirement);
-- skills: when queues may change inside a shift at a price, a multi-skilled class's columns
-  carry the queue of each worked slot and pay for each switch (queue blocks,
-  scheduler/rota/cg/queues.py), so coverage takes capacity per (slot, queue) from the columns;
-  when a change is free, the class's working capacity per slot is handed to its queues by
-  continuous variables (exact then, and far fewer columns);
+- skills: when queues may change inside a shift at a price, a multi-skilled class's schedules
+  come with the queue of each worked slot, each switch paid (queue blocks,
+  scheduler/rota/cg/queues.py), so coverage takes capacity per (slot, queue) from them; when a
+  change is free, the class's working capacity per slot is handed to its queues by continuous
+  variables (exact then, and far fewer columns);
 - midnight core, morning part-time, ratio bounds: one row per slot or phase;
 - fairness: the spread of each contract's hours and night hours, with each class's *mean* in
   place of each agent's value (max >= mean >= min), so the master stays a relaxation.
 
 Columns enter through per-option row entries: a schedule's coefficients are the sum of its
-shifts' entries (and, with queue blocks, of its (slot, queue) entries), so the reduced cost of a
-schedule is the sum of its shifts' reduced costs (pricing, scheduler/rota/cg/pricing.py, each
-shift with its best queue sequence) plus the hire cost of a candidate.
+shifts' entries, so the reduced cost of a schedule is the sum of its shifts' reduced costs
+(pricing, scheduler/rota/cg/pricing.py) plus the hire cost of a candidate.
+
+Queue blocks are linked, not multiplied out: a queue-block schedule is one schedule column
+(its shifts, counted on one row per shift option) and, for each shift, a *sequence* column (that
+shift worked on a queue sequence: its (slot, queue) coverage and its switch prices) that takes
+one count off the option's row (`link`: schedules working the option = sequences of it). A
+schedule of a week then mixes with others through its shifts' sequences, not as a whole, which
+is what the LP needs (as many columns as a week's shifts have sequences, not their product).
+It is the same LP as whole columns carrying every slot's queue: any mix of whole columns gives
+these counts, and these counts split back into whole columns, since every cost and row adds up
+over shifts. The integer master needs whole sequence counts too, so it is exact as well.
 """
 
 from __future__ import annotations
@@ -38,9 +47,9 @@ from scheduler.scenario import Scenario
 from scheduler.scenario.views import night_mask, slot_phases
 
 INF = highspy.kHighsInf
-Column = tuple[tuple[int, ...], tuple[int, ...]]
-"""A schedule: its sorted option indexes, and with queue blocks the queue index (into the
-class's skills) of each of its worked slots in slot order (empty otherwise)."""
+Column = tuple[tuple[int, ...], tuple[tuple[int, ...], ...]]
+"""A schedule: its sorted option indexes, and with queue blocks, for each of them, the queue
+index (into the class's skills) of each of its working slots in slot order (empty otherwise)."""
 ARTIFICIAL_FEN = 1e8
 """Price of an artificial unit (an agent with no schedule, a share row short by one agent):
 keeps the first masters feasible before pricing has found legal schedules. It only relaxes the
@@ -67,10 +76,14 @@ class AgentClass:
     """Option x master-row coefficients."""
     cost: np.ndarray | None = None
     """Option costs in fen (wages and the agent's priced preferences)."""
-    columns: dict[Column, int] = field(default_factory=dict)
-    """Schedule -> master column index."""
+    columns: dict[tuple[int, ...], int] = field(default_factory=dict)
+    """Schedule (sorted option indexes) -> master column index."""
     blocks: QueueBlocks | None = None
     """With queue blocks: the (slot, queue) entries and the per-shift queue programme."""
+    link: np.ndarray | None = None
+    """With queue blocks: per option, its row (schedules working it - its sequences = 0)."""
+    sequences: dict[tuple[int, tuple[int, ...]], int] = field(default_factory=dict)
+    """With queue blocks: (option, queue sequence) -> master column index."""
 
     @property
     def size(self) -> int:
@@ -140,53 +153,92 @@ class Master:
         if cls.blocks is None:
             return opts, ()
         skills = cls.blocks.skills
-        slots = sorted({t for k in opts for t in cls.unit.options[k].working_slots()})
-        got = [(queue_of or {}).get(t) for t in slots]
-        if any(q not in skills for q in got):
-            return None
-        return opts, tuple(skills.index(q) for q in got)
+        seqs = []
+        for k in opts:
+            got = [(queue_of or {}).get(t) for t in cls.unit.options[k].working_slots()]
+            if any(q not in skills for q in got):
+                return None
+            seqs.append(tuple(skills.index(q) for q in got))
+        return opts, tuple(seqs)
 
     def queues_of(self, c: int, column: Column) -> dict[int, str]:
         """Slot -> queue served, for a queue-block column (empty otherwise)."""
         cls = self.classes[c]
         if cls.blocks is None:
             return {}
-        slots = sorted({t for k in column[0] for t in cls.unit.options[k].working_slots()})
-        return {t: cls.blocks.skills[q] for t, q in zip(slots, column[1], strict=True)}
+        return {t: cls.blocks.skills[q] for k, seq in zip(*column, strict=True)
+                for t, q in zip(cls.unit.options[k].working_slots(), seq, strict=True)}
 
     def add_schedule(self, c: int, schedule: Column) -> bool:
-        """Add one schedule of class c as a column; False when it is there already."""
+        """Add one schedule of class c (and with queue blocks its shifts' sequences) as columns;
+        False when every piece is there already."""
         cls = self.classes[c]
-        if schedule in cls.columns:
+        opts, seqs = schedule
+        added = False
+        if opts not in cls.columns:
+            cost, coef = self.shifts_vector(c, opts)
+            rows = np.concatenate([[cls.conv_row], coef.indices]).astype(np.int32)
+            vals = np.concatenate([[1.0], coef.data]).astype(np.float64)
+            self.lp.addCol(float(cost), 0.0, INF, len(rows), rows, vals)  # no upper bound: the convexity row implies it, and a bound's dual would escape the pricing
+            self.column_class.append(c)
+            cls.columns[opts] = len(self.column_class) - 1
+            added = True
+        for k, seq in zip(opts, seqs, strict=False):
+            added = self.add_sequence(c, k, seq) or added
+        return added
+
+    def add_sequence(self, c: int, k: int, seq: tuple[int, ...]) -> bool:
+        """Add shift option k of a queue-block class worked on `seq` as a column; False when there."""
+        cls = self.classes[c]
+        if (k, seq) in cls.sequences:
             return False
-        cost, coef = self.schedule_vector(c, schedule)
-        rows = np.concatenate([[cls.conv_row], coef.indices]).astype(np.int32)
-        vals = np.concatenate([[1.0], coef.data]).astype(np.float64)
-        self.lp.addCol(float(cost), 0.0, INF, len(rows), rows, vals)  # no upper bound: the convexity row implies it, and a bound's dual would escape the pricing
+        cost, coef = self.sequence_vector(c, k, seq)
+        self.lp.addCol(float(cost), 0.0, INF, len(coef.indices), coef.indices, coef.data)  # at most the class size: its option row implies it
         self.column_class.append(c)
-        cls.columns[schedule] = len(self.column_class) - 1
+        cls.sequences[(k, seq)] = len(self.column_class) - 1
         return True
 
-    def schedule_vector(self, c: int, schedule: Column) -> tuple[float, _Sparse]:
-        """A schedule's cost and master-row coefficients: the sums over its shifts (and over its
-        (slot, queue) entries, with each switch of queue inside a shift priced)."""
+    def shifts_vector(self, c: int, opts: tuple[int, ...]) -> tuple[float, _Sparse]:
+        """A schedule column's cost and master-row coefficients: the sums over its shifts."""
         cls = self.classes[c]
-        opts, queues = schedule
-        cost = float(cls.cost[list(opts)].sum()) + (cls.hire_fen if opts else 0)
-        if not opts:
-            return cost, _Sparse(np.zeros(0, dtype=np.int32), np.zeros(0))
-        pieces = [(cls.entries, k) for k in opts]
-        if cls.blocks is not None:
-            slots = sorted({t for k in opts for t in cls.unit.options[k].working_slots()})
-            queue_of = dict(zip(slots, queues, strict=True))
-            cost += cls.blocks.price * count_switches([cls.unit.options[k] for k in opts], queue_of)
-            pieces += [(cls.blocks.entries, t * cls.blocks.n_queues + q) for t, q in queue_of.items()]
-        rows = np.concatenate([e.indices[e.indptr[k]:e.indptr[k + 1]] for e, k in pieces])
-        vals = np.concatenate([e.data[e.indptr[k]:e.indptr[k + 1]] for e, k in pieces])
-        uniq, inv = np.unique(rows, return_inverse=True)
-        summed = np.bincount(inv, weights=vals)
-        keep = summed != 0
-        return cost, _Sparse(uniq[keep].astype(np.int32), summed[keep])
+        return float(cls.cost[list(opts)].sum()) + (cls.hire_fen if opts else 0), _summed([(cls.entries, k) for k in opts])
+
+    def sequence_vector(self, c: int, k: int, seq: tuple[int, ...]) -> tuple[float, _Sparse]:
+        """A sequence column's cost (its switches) and coefficients: its (slot, queue) entries,
+        and one count off option k's row."""
+        cls = self.classes[c]
+        b = cls.blocks
+        o = cls.unit.options[k]
+        queue_of = dict(zip(o.working_slots(), seq, strict=True))
+        coef = _summed([(b.entries, t * b.n_queues + q) for t, q in queue_of.items()], [(int(cls.link[k]), -1.0)])
+        return b.price * count_switches([o], queue_of), coef
+
+    def schedule_vector(self, c: int, schedule: Column) -> tuple[float, _Sparse]:
+        """A whole schedule's cost and master-row coefficients as one column would carry them:
+        its schedule column plus its shifts' sequence columns (their option rows cancel)."""
+        cost, coef = self.shifts_vector(c, schedule[0])
+        parts = [coef]
+        if self.classes[c].blocks is not None:
+            for k, seq in zip(*schedule, strict=True):
+                sc, sv = self.sequence_vector(c, k, seq)
+                cost += sc
+                parts.append(sv)
+        idx = np.concatenate([p.indices for p in parts])
+        val = np.concatenate([p.data for p in parts])
+        return cost, _summed([], list(zip(idx.tolist(), val.tolist(), strict=True)))
+
+
+def _summed(pieces: list[tuple[sparse.csr_matrix, int]], extra: list[tuple[int, float]] = ()) -> _Sparse:
+    """The sum of some matrix rows (and single entries) as one sparse vector, zeros dropped."""
+    rows = [e.indices[e.indptr[k]:e.indptr[k + 1]] for e, k in pieces] + [np.array([r for r, _ in extra], dtype=np.int64)]
+    vals = [e.data[e.indptr[k]:e.indptr[k + 1]] for e, k in pieces] + [np.array([v for _, v in extra], dtype=np.float64)]
+    rows_, vals_ = np.concatenate(rows), np.concatenate(vals)
+    if not len(rows_):
+        return _Sparse(np.zeros(0, dtype=np.int32), np.zeros(0))
+    uniq, inv = np.unique(rows_, return_inverse=True)
+    summed = np.bincount(inv, weights=vals_)
+    keep = summed != 0
+    return _Sparse(uniq[keep].astype(np.int32), summed[keep])
 
 
 def build_master(scenario: Scenario, units: list[Unit], classes: list[AgentClass], demand: Demand,
@@ -275,6 +327,7 @@ def master_coverage(m: Master, demand: Demand, surplus: dict, pending: list) -> 
                 for t in working:
                     if (t, q) in staff_row:
                         _slot_entry(m, c, t, q, staff_row[(t, q)], 1.0)
+            cls.link = np.array([m.row(0.0, 0.0) for _ in cls.unit.options], dtype=np.int64)
         elif _flexible(sc, cls.unit):
             for t in working:
                 r = m.row(0.0, 0.0)  # the class's agents working t - those handed to its queues = 0
@@ -408,6 +461,10 @@ def option_entries(m: Master, c: int) -> None:
                 rows.append(k)
                 cols.append(r)
                 vals.append(v)
+    if cls.link is not None:  # queue blocks: each schedule working option k counts on k's row
+        rows += list(range(len(u.options)))
+        cols += cls.link.tolist()
+        vals += [1.0] * len(u.options)
     for r, arr in m.option_rows.get(c, ()):
         nz = np.nonzero(arr)[0]
         rows += nz.tolist()

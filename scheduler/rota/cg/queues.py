@@ -6,6 +6,7 @@ each switch. Then the master's coverage rows take capacity per (slot, queue) fro
 themselves, and the bound sees what blocks cost; a continuous hand-out of working time to
 queues would never pay for a switch (the bound stood 1 % below every rota of `double11`).
 
+The master links each schedule to one queue sequence per shift (scheduler/rota/cg/master.py).
 Pricing stays a choice of shift options: given the shifts, the queue of each slot is free of
 every other rule (no per-agent rule looks at queues, and a switch is counted only between two
 working slots in a row of one shift), so each shift's best queue sequence is found on its own by
@@ -70,18 +71,22 @@ class QueueChoice:
     last: np.ndarray
     """Per stretch: the queue of its last slot on its best path."""
 
-    def queues(self, schedule: tuple[int, ...]) -> tuple[int, ...]:
-        """The queue index of each worked slot of `schedule`, in slot order."""
+    def sequence(self, k: int) -> tuple[int, ...]:
+        """The best queue index of each working slot of shift option k, in slot order."""
         b = self.blocks
-        by_slot: dict[int, int] = {}
-        for k in schedule:
-            for s in b.option_stretches[k]:
-                a, length = int(b.starts[s]), int(b.lengths[s])
-                q = int(self.last[s])
-                for step in range(length - 1, -1, -1):
-                    by_slot[a + step] = q
-                    q = int(self.back[step, s, q])
-        return tuple(by_slot[t] for t in sorted(by_slot))
+        out: list[int] = []
+        for s in b.option_stretches[k]:
+            q = int(self.last[s])
+            part = [q]
+            for step in range(int(b.lengths[s]) - 1, 0, -1):
+                q = int(self.back[step, s, q])
+                part.append(q)
+            out += reversed(part)
+        return tuple(out)
+
+    def queues(self, schedule: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+        """The best sequence of each shift of `schedule` (sorted option indexes)."""
+        return tuple(self.sequence(k) for k in schedule)
 
 
 class QueueBlocks:
