@@ -223,3 +223,37 @@ def test_bound_never_exceeds_the_proven_optimum_with_switches_priced(tmp_path, s
     assert res.lower_bound <= proven.objective + MONEY
     report = scheduler.check_rota(sc, res.shifts, res.assignments)
     assert report.rules_broken == set()
+
+
+def test_integer_master_rota_with_its_queues_is_what_the_checker_prices(tmp_path):
+    """Two identical cross-trained agents (one class, so the master shares each shift's queue
+    sequences out among them) and a pre-sale-only one: the integer master's schedules and queues,
+    completed in the per-agent model, are a legal rota serving exactly those queues, and the
+    checker's cost of it (wages, switches, the shortfall recomputed from its assignments) is the
+    integer master's value."""
+    from scheduler.rota.model import build
+    from scheduler.rota.solve import _complete_schedules, extract
+
+    rng = np.random.default_rng(11)
+    c = contract(shift_spans_hours=[4, 5], start_times=["08:00", "10:00", "12:00"], break_minutes=60,
+                 break_from_span_hours=5, break_earliest_hours=2, break_latest_hours=3)
+    agents = [agent("A", skills=("pre", "post")), agent("B", skills=("pre", "post")), agent("C", skills=("pre",))]
+    sc = scenario(tmp_path, agents, {"ft": c}, queues=QUEUES[:2], queue_changes_in_shift=True, queue_change_yuan=9)
+    needs = [Need(0, h, h + 1, float(rng.integers(10, 60)), agents=int(rng.integers(1, 3)), queue=q)
+             for h in range(8, 17) for q in ("pre", "post")]
+    d = demand(sc, needs)
+    units = units_of(sc)
+    res = column_generation(sc, units, d, lambda u: class_key(sc, u.agent, u.available), 5.0)
+    assert res.schedules is not None and set(res.queues) == {0, 1}
+    m = build(sc, units, d, aggregated=False)
+    done = _complete_schedules(m, res.schedules, res.queues, 0, 1, 5.0)
+    shifts, assignments = extract(m, done)
+    seen = judged(scheduler.check_rota(sc, shifts, assignments), needs, assignments)
+    assert seen.rules_broken == set()
+    assert seen.total() == pytest.approx(res.integer_fen / 100, abs=MONEY)
+    assert res.bound_fen / 100 <= seen.total() + MONEY
+    for i, queue_of in res.queues.items():
+        mine = assignments[(assignments.agent_id == agents[i].agent_id) & (assignments.activity != "break")]
+        assert sorted(mine.activity) == sorted(queue_of.values())
+        assert {pd.Timestamp(sc.slots[t]): q for t, q in queue_of.items()} == dict(
+            zip(pd.to_datetime(mine.slot_start), mine.activity, strict=True))
