@@ -257,3 +257,28 @@ def test_integer_master_rota_with_its_queues_is_what_the_checker_prices(tmp_path
         assert sorted(mine.activity) == sorted(queue_of.values())
         assert {pd.Timestamp(sc.slots[t]): q for t, q in queue_of.items()} == dict(
             zip(pd.to_datetime(mine.slot_start), mine.activity, strict=True))
+
+
+# --- share rows read to every digit, as the per-agent model and the checker read them ---------
+def test_bound_keeps_promotion_and_ratio_shares_to_every_digit(tmp_path):
+    """At least 66.66 % core at 00-02; core C1, C2 and non-core N, 2 h shifts from 00:00 (wage
+    20), three wanted at 50 yuan per agent-hour short. Two core in three (66.67 %) is enough:
+    all three work, 60 (enumerated, judged by the checker). A master reading the share as
+    667/1000 forbids that and proves more than 60; the bound must not. The same for a pre-sale
+    share of 66.66 % on the phase: two pre-sale agent-slots in three are enough."""
+    from test_model_rules import at, every_rota, least
+
+    from scheduler.scenario import CoreWindow, Event, Promotion, RatioBound
+
+    shift = {"ft": contract(shift_spans_hours=[2], start_times=["00:00"])}
+    core = scenario(tmp_path, [agent("C1", core=True), agent("C2", core=True), agent("N")], shift,
+                    promotion=Promotion(midnight_core=[CoreWindow(start=at(0, 0), end=at(0, 2), min_core_share=0.6666)]))
+    needs = [Need(0, 0, 2, 50, agents=3)]
+    ratio = scenario(tmp_path, [agent("P1", skills=("pre",)), agent("P2", skills=("pre",)), agent("A", skills=("post",))],
+                     shift, queues=QUEUES[:2], event=Event(start=at(0, 0), end=at(1, 0)),
+                     ratio_bounds={"during": RatioBound(min_presale_share=0.6666)})
+    ratio_needs = [Need(0, 0, 2, 50, agents=2, queue="pre"), Need(0, 0, 2, 50, queue="post")]
+    for sc, wants in ((core, needs), (ratio, ratio_needs)):
+        assert least(every_rota(sc, wants)) == pytest.approx(60, abs=MONEY)
+        res = column_generation(sc, units_of(sc), demand(sc, wants), lambda u, sc=sc: class_key(sc, u.agent, u.available), 5.0)
+        assert res.bound_fen / 100 <= 60 + MONEY

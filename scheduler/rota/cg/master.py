@@ -344,10 +344,12 @@ def master_coverage(m: Master, demand: Demand, surplus: dict, pending: list) -> 
 
 
 def _share_rows(m: Master, pending: list, windows, share_of, which) -> None:
-    """Rows `1000 x (agents of a kind on duty) - share x (all on duty) >= 0` for each slot of
-    each window (the model's midnight-core and morning part-time rules)."""
+    """Rows `1000 x (agents of a kind on duty) - 1000 x share x (all on duty) >= 0` for each slot
+    of each window (the model's midnight-core and morning part-time rules), the share to every
+    digit as the model and the checker read it (rounded to thousandths it could be tighter than
+    the rule, and the bound then above a legal rota)."""
     for w in windows:
-        share = int(round(share_of(w) * 1000))
+        share = share_of(w) * 1000
         for t in m.scenario.window_slots(w.start, w.end):
             r = m.row(0.0, INF)
             pending.append((ARTIFICIAL_FEN / 1000, 0.0, INF, [(r, 1.0)]))
@@ -388,7 +390,7 @@ def master_ratio_bounds(m: Master, pending: list) -> None:
     phases = slot_phases(sc)
     for phase, rb in sc.config.ratio_bounds.items():
         ks = set(np.flatnonzero(phases == phase).tolist())
-        lo, hi = int(round(rb.min_presale_share * 1000)), int(round(rb.max_presale_share * 1000))
+        lo, hi = rb.min_presale_share * 1000, rb.max_presale_share * 1000  # to every digit, as _share_rows
         if not any(t in ks for c in range(len(m.classes)) for t in _working(m, c)):
             continue
         for bound, sign in ((lo, 1), (hi, -1)):
