@@ -98,10 +98,11 @@ def cost_preferences(m: RotaModel) -> None:
 def cost_queue_changes(m: RotaModel) -> None:
     """Each switch of queue between two working slots of one shift costs `queue_change_yuan`.
 
-    Only in the per-agent model (the aggregate and the column-generation master leave this
-    non-negative cost out, so their bounds stay valid). A switch at slot t+1 is counted when the
-    agent works both t and t+1 (a break between two blocks is a free switch point) on different
-    queues: change >= on_q(t) + works(t+1) - on_q(t+1) - 1 for each queue q.
+    In the per-agent model; the aggregate leaves this non-negative cost out (its bound stays
+    valid) and column generation prices it in its queue-block columns (cg/queues.py). A switch at
+    slot t+1 is counted, as RULES.md and the checker count it, when one shift works both t and t+1
+    (a break between two blocks is a free switch point; so is the seam of two shifts that touch)
+    on different queues: change >= on_q(t) + same_shift(t, t+1) - on_q(t+1) - 1 for each queue q.
     """
     price = int(round(m.scenario.config.queue_change_yuan * 100))
     if price <= 0 or not m.queue_vars:
@@ -110,15 +111,21 @@ def cost_queue_changes(m: RotaModel) -> None:
     for (u_idx, t, q), v in m.queue_vars.items():
         by_unit[u_idx][t][q] = v
     for u_idx, slots in by_unit.items():
+        same_shift: dict[int, list] = defaultdict(list)  # t -> shifts that work both t and t + 1
+        for o, x in zip(m.units[u_idx].options, m.choice[u_idx], strict=True):
+            worked = set(o.working_slots())
+            for t in worked:
+                if t + 1 in worked:
+                    same_shift[t].append(x)
         for t, here in slots.items():
             nxt = slots.get(t + 1)
-            if nxt is None:
+            if nxt is None or not same_shift[t]:
                 continue
             change = m.model.new_bool_var(f"chg_{u_idx}_{t}")
-            works_next = m.work[u_idx][t + 1]
+            both = cp_model.LinearExpr.sum(same_shift[t])
             for q, v in here.items():
                 if q in nxt:
-                    m.model.add(change >= v + works_next - nxt[q] - 1)
+                    m.model.add(change >= v + both - nxt[q] - 1)
             m.cost_terms["queue_change_cost"].append(price * change)
 
 
