@@ -35,6 +35,7 @@ FIGURES = ["status", "cost_yuan", "wages_yuan", "lost_inquiry_value_yuan", "gap"
 
 @pytest.fixture(scope="module")
 def local_ray():
+    os.environ.setdefault("RAY_worker_niceness", "0")  # as the sweep sets it for the Ray it starts
     if not ray.is_initialized():
         ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     yield ray
@@ -63,14 +64,14 @@ def table(out: Path) -> pd.DataFrame:
 def test_every_plan_folder_passes_the_checker_and_states_its_figures(ray_sweep):
     df = table(ray_sweep)
     assert list(df["solver.staffing_quantile"]) == ["p50", "p90"] and len(df) == 2
-    for r in df.itertuples(index=False):
+    for _, r in df.iterrows():
         folder = ray_sweep / r.folder
         report = check_folder(folder)
         assert report.ok, report.violations
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
         assert r.cost_yuan == pytest.approx(summary["objective"]) and r.wages_yuan == pytest.approx(summary["wage_cost"])
         copy = load_scenario(folder / "scenario")  # the variant, as the folder keeps it for check and replan
-        assert copy.config.solver.staffing_quantile == r._asdict()["solver.staffing_quantile"]
+        assert copy.config.solver.staffing_quantile == r["solver.staffing_quantile"]
         assert copy.config.solver.gap_limit == 0
         assert (folder / "report.html").is_file() and (folder / "rota.xlsx").is_file()
     page = (ray_sweep / "sweep.html").read_text(encoding="utf-8")

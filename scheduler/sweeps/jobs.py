@@ -62,7 +62,7 @@ def _unique(names: list[str]) -> list[str]:
 
 def settings_of(time_limit: float | None, lang: str) -> dict[str, Any]:
     """The run settings a plan depends on beyond its inputs (part of each variant's input hash)."""
-    return {"time_limit": time_limit, "lang": lang}
+    return {"time_limit": None if time_limit is None else float(time_limit), "lang": lang}  # 10 and 10.0 alike
 
 
 def sweep_job(scenario: str | Path, options: list[str], out: Path, time_limit: float | None = None,

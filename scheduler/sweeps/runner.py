@@ -32,6 +32,8 @@ from scheduler.sweeps.tasks import VARIANT_FILE, VariantTask, failed_row, plan_v
 
 MAX_RETRIES = 3
 """Tries after the first when a worker process dies (killed, out of memory, a lost node)."""
+WORKER_NICENESS = "RAY_worker_niceness"
+"""Ray's setting (read when a local Ray starts) for how much its workers lower their priority."""
 TaskFn = Callable[[VariantTask], dict[str, Any]]
 
 
@@ -91,6 +93,9 @@ class RayEngine:
                 if target:
                     ray.init(address=target, log_to_driver=False, logging_level="ERROR")
                 else:  # "local": a new instance even if some other cluster runs on this machine
+                    # Ray lowers its workers' priority (niceness 15) to keep drivers responsive; here the
+                    # tasks are the work, and on a shared machine niceness 15 starves them for minutes
+                    os.environ.setdefault(WORKER_NICENESS, "0")
                     ray.init(address="local", include_dashboard=False, log_to_driver=False, logging_level="ERROR")
             except Exception as exc:  # noqa: BLE001 - a wrong address is bad input, named
                 option = "--address" if address else "RAY_ADDRESS"
