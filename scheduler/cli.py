@@ -315,7 +315,7 @@ def _run_sweep_job(job: Any, address: str | None, workers: int | None, quiet: bo
         if bar is not None:
             bar.stop()
     c = result.counts
-    typer.echo(f"{c.total} variants: {c.done - c.reused} planned, {c.reused} reused, {c.failed} failed")
+    typer.echo(f"{c.total} {'scenarios' if job.kind == 'batch' else 'variants'}: {c.done - c.reused} planned, {c.reused} reused, {c.failed} failed")
     for r in result.rows:
         if r.get("run") == "failed":
             label = ", ".join(f"{k}={r[k]}" for k in job.keys)

@@ -20,13 +20,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-ray = pytest.importorskip("ray")
+from scheduler.checker import check_folder
+from scheduler.pipeline import plan
+from scheduler.scenario import load_scenario
+from scheduler.sweeps import run_job, sweep_job
+from scheduler.sweeps.tasks import VARIANT_FILE, plan_variant
 
-from scheduler.checker import check_folder  # noqa: E402
-from scheduler.pipeline import plan  # noqa: E402
-from scheduler.scenario import load_scenario  # noqa: E402
-from scheduler.sweeps import run_job, sweep_job  # noqa: E402
-from scheduler.sweeps.tasks import VARIANT_FILE, plan_variant  # noqa: E402
+try:
+    import ray
+except ImportError:  # the `cluster` extra is not installed: the Ray tests are skipped, the rest run
+    ray = None
 
 LIMIT = 10  # seconds; small_shop is proven optimal in about one, so the limit never cuts a solve
 VARY = ["solver.staffing_quantile=p50,p90", "solver.gap_limit=0"]
@@ -35,6 +38,8 @@ FIGURES = ["status", "cost_yuan", "wages_yuan", "lost_inquiry_value_yuan", "gap"
 
 @pytest.fixture(scope="module")
 def local_ray():
+    if ray is None:
+        pytest.skip("ray is not installed (pip install '.[cluster]')")
     os.environ.setdefault("RAY_worker_niceness", "0")  # as the sweep sets it for the Ray it starts
     if not ray.is_initialized():
         ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
@@ -173,6 +178,34 @@ def test_bad_vary_exits_2_naming_the_option_before_anything_runs(cli, tmp_path, 
     code, _, stderr = cli("sweep", "small_shop", "--vary", vary, "--out", out)
     assert code == 2 and said in stderr, stderr
     assert not out.exists()
+
+
+def test_ranges_and_lists_become_the_values_a_setting_gets():
+    from scheduler.sweeps.variants import make_variants, parse_option, read_raw
+
+    assert parse_option("hiring.pools.students.max=0..40:5") == ("hiring.pools.students.max", [0, 5, 10, 15, 20, 25, 30, 35, 40])
+    assert parse_option("queues.chat.shrinkage=0.1..0.3:0.1")[1] == [0.1, 0.2, 0.3]
+    assert parse_option("contracts.full_time.shift_spans_hours=[8],[8, 9]")[1] == [[8], [8, 9]]
+    raw = read_raw(load_scenario("small_shop").folder)
+    varies, variants = make_variants(raw, ["solver.staffing_quantile=p50,p90", "queues.chat.aht_seconds=150..180:30"])
+    assert [v.values for v in variants] == [
+        {"solver.staffing_quantile": q, "queues.chat.aht_seconds": a} for q in ("p50", "p90") for a in (150, 180)]
+    assert variants[2].raw["queues"][0]["aht_seconds"] == 150 and raw["queues"][0]["aht_seconds"] == 180
+    assert variants[0].raw["solver"]["staffing_quantile"] == "p50" and "staffing_quantile" not in raw["solver"]
+
+
+def test_the_hires_column_comes_from_the_plan_folders_hiring_csv(tmp_path):
+    from scheduler.report.files import write_csv
+    from scheduler.sweeps.tasks import VariantTask, row_from_folder
+
+    summary = {"status": "OPTIMAL", "objective": 100.0, "wage_cost": 60.0, "lost_inquiry_value": 30.0, "other_costs": 10.0,
+               "lower_bound": 100.0, "gap": 0.0, "agents_scheduled": 7, "solve_seconds": 1.0}
+    (tmp_path / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    task = VariantTask(name="v", source="", values={"k": 1}, out=str(tmp_path), input_sha256="")
+    assert row_from_folder(task, tmp_path, "planned")["hires"] is None  # no candidate pools: blank
+    write_csv(pd.DataFrame({"pool": ["students", "=morning"], "hired": [12, 3], "cost_yuan": [600.0, 150.0]}), tmp_path / "hiring.csv")
+    row = row_from_folder(task, tmp_path, "planned")
+    assert row["hires"] == 15 and row["hires_by_pool"] == "students 12; =morning 3"
 
 
 def test_batch_plans_every_scenario_folder_and_reports_a_bad_one_in_its_row(local_ray, tmp_path, cli):

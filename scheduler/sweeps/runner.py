@@ -254,7 +254,8 @@ def run_job(job: SweepJob, *, address: str | None = None, parallel: int | None =
         cap = parallel or engine.cores
         width = max(1, min(cap, len(todo) or 1))
         threads = threads_per_task(engine.cores, width)
-        notes.append(f"{len(job.tasks)} variants: {counts.reused} reused from an earlier run, {len(todo)} to plan, "
+        noun = "scenarios" if job.kind == "batch" else "variants"
+        notes.append(f"{len(job.tasks)} {noun}: {counts.reused} reused from an earlier run, {len(todo)} to plan, "
                      f"{width} at a time, {threads} solver thread{'s' * (threads != 1)} each")
         if on_event:
             on_event("start", {"notes": notes}, counts)
@@ -295,7 +296,7 @@ def run_job(job: SweepJob, *, address: str | None = None, parallel: int | None =
                 df = table()
                 write_page(df, job.keys, out, job.title, notes + [f"stopped by {signal_name(stop.signum)}"])
                 finished = counts.done + counts.failed
-                raise Interrupted(stop.signum, f"stopped after {finished} of {counts.total} variants; {out}/sweep.csv "
+                raise Interrupted(stop.signum, f"stopped after {finished} of {counts.total} {noun}; {out}/sweep.csv "
                                                "lists the finished ones, each plan folder whole; run the same command again to do the rest")
     finally:
         engine.close()
