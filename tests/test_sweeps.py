@@ -1,6 +1,8 @@
 """Sweeps and batches: every plan folder checked independently, costs equal to the same variants
 planned one by one, a dead worker's task retried, resume, the local-process fallback, bad --vary,
-Ctrl-C, and a real two-node Ray cluster.
+Ctrl-C, and a real two-node Ray cluster (marked `cluster`: `-m "not cluster"` leaves it out).
+
+The tests that kill a Ray worker come last: a new worker has to import the package again.
 
 The solves are made deterministic so that equality means something: `small_shop` (solved to a
 proven optimum in about a second), `solver.gap_limit=0` (proven optimal, not just within 0.1 %),
@@ -33,6 +35,7 @@ except ImportError:  # the `cluster` extra is not installed: the Ray tests are s
 
 LIMIT = 10  # seconds; small_shop is proven optimal in about one, so the limit never cuts a solve
 VARY = ["solver.staffing_quantile=p50,p90", "solver.gap_limit=0"]
+RAY_CLI = shutil.which("ray", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
 FIGURES = ["status", "cost_yuan", "wages_yuan", "lost_inquiry_value_yuan", "gap"]
 
 
@@ -114,44 +117,20 @@ def test_resume_skips_done_variants_and_redoes_one_whose_inputs_changed(ray_swee
     assert table(out)[FIGURES].equals(table(ray_sweep)[FIGURES])
 
 
-def test_a_killed_worker_has_its_task_retried(local_ray, tmp_path):
-    marks = tmp_path / "marks"
-    marks.mkdir()
+def test_batch_plans_every_scenario_folder_and_reports_a_bad_one_in_its_row(local_ray, tmp_path, cli):
+    from scheduler.scenario import BUILTIN_DIR
 
-    def dies_once(task):
-        mark = marks / task.name
-        if not mark.exists():
-            mark.write_text("died")
-            os._exit(1)  # the worker process dies outright, as under the OOM killer
-        return plan_variant(task)
-
-    job = sweep_job("small_shop", ["solver.staffing_quantile=p80", "solver.gap_limit=0"], tmp_path / "sweep", time_limit=LIMIT)
-    result = run_job(job, task_fn=dies_once)
-    assert (marks / job.tasks[0].name).read_text() == "died"
-    assert result.counts.failed == 0 and result.rows[0]["status"] == "OPTIMAL"
-    assert check_folder(job.tasks[0].out).ok
-
-
-def test_sigint_leaves_finished_folders_whole_and_the_table_listing_them(local_ray, tmp_path):
-    driver = os.getpid()
-
-    def second_stops_the_sweep(task):
-        if task.values["solver.staffing_quantile"] == "p90":
-            os.kill(driver, signal.SIGINT)
-            time.sleep(60)  # stopped by the sweep long before
-        return plan_variant(task)
-
-    from scheduler.errors import Interrupted
-
-    job = sweep_job("small_shop", VARY, tmp_path / "sweep", time_limit=LIMIT)
-    started = time.monotonic()
-    with pytest.raises(Interrupted) as exc:
-        run_job(job, parallel=1, task_fn=second_stops_the_sweep)
-    assert exc.value.signum == signal.SIGINT and time.monotonic() - started < 50
-    df = table(tmp_path / "sweep")
-    assert list(df["solver.staffing_quantile"]) == ["p50"]
-    assert check_folder(job.tasks[0].out).ok
-    assert not Path(job.tasks[1].out).exists()
+    shops = tmp_path / "shops"
+    shutil.copytree(BUILTIN_DIR / "small_shop", shops / "good")
+    shutil.copytree(BUILTIN_DIR / "small_shop", shops / "broken")
+    (shops / "broken" / "agents.csv").write_text("agent_id,name\nA1,x\n", encoding="utf-8")
+    code, stdout, stderr = cli("batch", shops, "--out", tmp_path / "batch", "--time-limit", 5)
+    assert code == 1, stderr  # one shop has no plan
+    df = table(tmp_path / "batch")
+    assert list(df.scenario) == ["broken", "good"]
+    assert df.status[0] == "bad input" and "agents.csv" in df.message[0]
+    assert df.status[1] in ("OPTIMAL", "FEASIBLE") and check_folder(tmp_path / "batch" / "good").ok
+    assert "broken: bad input" in stdout
 
 
 def test_without_ray_local_processes_give_the_same_table(ray_sweep, tmp_path, cli, monkeypatch):
@@ -208,22 +187,48 @@ def test_the_hires_column_comes_from_the_plan_folders_hiring_csv(tmp_path):
     assert row["hires"] == 15 and row["hires_by_pool"] == "students 12; =morning 3"
 
 
-def test_batch_plans_every_scenario_folder_and_reports_a_bad_one_in_its_row(local_ray, tmp_path, cli):
-    from scheduler.scenario import BUILTIN_DIR
+def test_a_killed_worker_has_its_task_retried(local_ray, tmp_path):
+    marks = tmp_path / "marks"
+    marks.mkdir()
 
-    shops = tmp_path / "shops"
-    shutil.copytree(BUILTIN_DIR / "small_shop", shops / "good")
-    shutil.copytree(BUILTIN_DIR / "small_shop", shops / "broken")
-    (shops / "broken" / "agents.csv").write_text("agent_id,name\nA1,x\n", encoding="utf-8")
-    code, stdout, stderr = cli("batch", shops, "--out", tmp_path / "batch", "--time-limit", 5)
-    assert code == 1, stderr  # one shop has no plan
-    df = table(tmp_path / "batch")
-    assert list(df.scenario) == ["broken", "good"]
-    assert df.status[0] == "bad input" and "agents.csv" in df.message[0]
-    assert df.status[1] in ("OPTIMAL", "FEASIBLE") and check_folder(tmp_path / "batch" / "good").ok
-    assert "broken: bad input" in stdout
+    def dies_once(task):
+        mark = marks / task.name
+        if not mark.exists():
+            mark.write_text("died")
+            os._exit(1)  # the worker process dies outright, as under the OOM killer
+        return plan_variant(task)
+
+    job = sweep_job("small_shop", ["solver.staffing_quantile=p80", "solver.gap_limit=0"], tmp_path / "sweep", time_limit=LIMIT)
+    result = run_job(job, task_fn=dies_once)
+    assert (marks / job.tasks[0].name).read_text() == "died"
+    assert result.counts.failed == 0 and result.rows[0]["status"] == "OPTIMAL"
+    assert check_folder(job.tasks[0].out).ok
 
 
+def test_sigint_leaves_finished_folders_whole_and_the_table_listing_them(local_ray, tmp_path):
+    driver = os.getpid()
+
+    def second_stops_the_sweep(task):
+        if task.values["solver.staffing_quantile"] == "p90":
+            os.kill(driver, signal.SIGINT)
+            time.sleep(60)  # stopped by the sweep long before
+        return plan_variant(task)
+
+    from scheduler.errors import Interrupted
+
+    job = sweep_job("small_shop", VARY, tmp_path / "sweep", time_limit=LIMIT)
+    started = time.monotonic()
+    with pytest.raises(Interrupted) as exc:
+        run_job(job, parallel=1, task_fn=second_stops_the_sweep)
+    assert exc.value.signum == signal.SIGINT and time.monotonic() - started < 50
+    df = table(tmp_path / "sweep")
+    assert list(df["solver.staffing_quantile"]) == ["p50"]
+    assert check_folder(job.tasks[0].out).ok
+    assert not Path(job.tasks[1].out).exists()
+
+
+@pytest.mark.cluster
+@pytest.mark.skipif(RAY_CLI is None, reason="the ray command is not installed (pip install '.[cluster]')")
 def test_on_a_two_node_cluster_tasks_land_on_both_nodes(local_ray, tmp_path, cli):
     """The --address path against a real cluster on this machine: a head and a second node, one CPU each."""
     from ray.cluster_utils import Cluster
