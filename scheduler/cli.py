@@ -274,7 +274,12 @@ def plan_cmd(
     guarded(body)
 
 
-def _sweep_printer(quiet: bool) -> tuple[Any, Callable[..., None]]:
+def _variant_label(row: dict, keys: list[str]) -> str:
+    """A shop by its folder name, a variant by its values: what a person looks for in the table."""
+    return str(row[keys[0]]) if keys == ["scenario"] else ", ".join(f"{k}={row[k]}" for k in keys)
+
+
+def _sweep_printer(quiet: bool, keys: list[str]) -> tuple[Any, Callable[..., None]]:
     """Progress of a sweep: done / running / failed. On a terminal a rich bar; otherwise (a log,
     a pipe) one line per finished variant. Nothing but the notes with --quiet."""
     bar: Any = None
@@ -298,8 +303,8 @@ def _sweep_printer(quiet: bool) -> tuple[Any, Callable[..., None]]:
         elif kind == "done" and row is not None and not quiet:
             what = (f"{row['status']}  cost ¥{row['cost_yuan']:,.2f}  gap {row['gap']:.2%}" if row.get("run") != "failed"
                     else f"{row['status']}: {row['message'][:200]}")
-            typer.echo(f"[{c.done + c.failed}/{c.total}] {row.get('folder') or ', '.join(f'{k}={v}' for k, v in row.items() if k not in ('status', 'message', 'folder', 'run', 'node'))}: "
-                       f"{what}  (done {c.done}, running {c.running}, failed {c.failed})", err=True)
+            typer.echo(f"[{c.done + c.failed}/{c.total}] {_variant_label(row, keys)}: {what}  "
+                       f"(done {c.done}, running {c.running}, failed {c.failed})", err=True)
 
     return bar, event
 
@@ -308,7 +313,7 @@ def _run_sweep_job(job: Any, address: str | None, workers: int | None, quiet: bo
     """Run a sweep's or batch's tasks with the progress shown, then say what was written."""
     from scheduler.sweeps import run_job
 
-    bar, event = _sweep_printer(quiet)
+    bar, event = _sweep_printer(quiet, job.keys)
     try:
         result = run_job(job, address=address, parallel=workers, on_event=event)
     finally:
@@ -318,15 +323,14 @@ def _run_sweep_job(job: Any, address: str | None, workers: int | None, quiet: bo
     typer.echo(f"{c.total} {'scenarios' if job.kind == 'batch' else 'variants'}: {c.done - c.reused} planned, {c.reused} reused, {c.failed} failed")
     for r in result.rows:
         if r.get("run") == "failed":
-            label = ", ".join(f"{k}={r[k]}" for k in job.keys)
-            typer.echo(f"  {label}: {r['status']}: {r['message'][:300]}")
+            typer.echo(f"  {_variant_label(r, job.keys)}: {r['status']}: {r['message'][:300]}")
     typer.echo(f"wrote {result.table} and {result.page}")
     if c.failed:
         raise typer.Exit(1)
 
 
 Address = Annotated[str | None, typer.Option("--address", help="A Ray cluster to run on (default: RAY_ADDRESS, else a local Ray started for the run).")]
-SweepWorkers = Annotated[int | None, typer.Option("--workers", min=1, max=4096, help="Variants planned at once (default: one per core).")]
+SweepWorkers = Annotated[int | None, typer.Option("--workers", min=1, max=4096, help="Variants planned at once (default and at most: one per core of the machine or cluster).")]
 
 
 @app.command("sweep")

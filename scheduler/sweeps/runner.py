@@ -78,6 +78,10 @@ def quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+class LocalRayFailed(Exception):
+    """The local Ray would not start (no shared memory, a full /tmp, ...): local processes instead."""
+
+
 class RayEngine:
     """Tasks on Ray: a local instance for this run, the cluster at `address` (or RAY_ADDRESS), or
     the Ray this process is already connected to."""
@@ -98,6 +102,8 @@ class RayEngine:
                     os.environ.setdefault(WORKER_NICENESS, "0")
                     ray.init(address="local", include_dashboard=False, log_to_driver=False, logging_level="ERROR")
             except Exception as exc:  # noqa: BLE001 - a wrong address is bad input, named
+                if not target:
+                    raise LocalRayFailed(f"{type(exc).__name__}: {exc}") from None
                 option = "--address" if address else "RAY_ADDRESS"
                 raise InputError([Problem("command line", option, repr(target),
                                           f"the address of a running Ray cluster, e.g. 10.0.0.5:6379 ({type(exc).__name__}: {exc})")]) from None
@@ -197,7 +203,11 @@ def make_engine(address: str | None, parallel: int | None, n_tasks: int) -> RayE
         cores = os.cpu_count() or 1
         return ProcessEngine(max(1, min(parallel or cores, n_tasks or 1)),
                              "Ray is not installed: pip install 'scheduler[cluster]' to run on Ray")
-    return RayEngine(address)
+    try:
+        return RayEngine(address)
+    except LocalRayFailed as exc:
+        cores = os.cpu_count() or 1
+        return ProcessEngine(max(1, min(parallel or cores, n_tasks or 1)), f"the local Ray did not start: {exc}")
 
 
 class StopOnSignal:
@@ -248,13 +258,19 @@ def run_job(job: SweepJob, *, address: str | None = None, parallel: int | None =
         return df
 
     table()
+    noun = "scenarios" if job.kind == "batch" else "variants"
+    if not todo:  # all reused: no engine to start
+        notes = [f"{len(job.tasks)} {noun}: all reused from an earlier run (same inputs), none to plan"]
+        if on_event:
+            on_event("start", {"notes": notes}, counts)
+        df = table()
+        return SweepResult([rows[n] for n in order], counts, "none", out / "sweep.csv",
+                           write_page(df, job.keys, out, job.title, notes), notes)
     engine = make_engine(address, parallel, len(todo))
     notes = [f"engine: {engine.name}"]
     try:
-        cap = parallel or engine.cores
-        width = max(1, min(cap, len(todo) or 1))
+        width = max(1, min(parallel or engine.cores, engine.cores, len(todo) or 1))
         threads = threads_per_task(engine.cores, width)
-        noun = "scenarios" if job.kind == "batch" else "variants"
         notes.append(f"{len(job.tasks)} {noun}: {counts.reused} reused from an earlier run, {len(todo)} to plan, "
                      f"{width} at a time, {threads} solver thread{'s' * (threads != 1)} each")
         if on_event:
