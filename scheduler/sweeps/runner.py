@@ -235,6 +235,16 @@ def threads_per_task(cores: int, parallel: int) -> int:
     return max(1, min(64, cores // max(1, parallel)))
 
 
+def outcome_row(task: VariantTask, result: Any, died: bool) -> dict[str, Any]:
+    """A finished task's row: its own (the task reports its variant's trouble itself), or, when
+    the task itself failed every try (its worker killed each time, a lost node), why."""
+    if not isinstance(result, BaseException):
+        return result
+    what = "the worker process died" if died else type(result).__name__
+    first = (str(result).splitlines() or [""])[0]
+    return failed_row(task, "failed", f"{what} ({MAX_RETRIES + 1} tries at most): {first}")
+
+
 def run_job(job: SweepJob, *, address: str | None = None, parallel: int | None = None,
             on_event: Callable[[str, dict[str, Any] | None, Counts], None] | None = None,
             task_fn: TaskFn = plan_variant) -> SweepResult:
@@ -291,13 +301,7 @@ def run_job(job: SweepJob, *, address: str | None = None, parallel: int | None =
                     if died and not engine.retries_itself and tries < MAX_RETRIES:
                         pending.append((t, tries + 1))  # next in line, into a fresh pool
                         continue
-                    if isinstance(result, BaseException):
-                        what = "the worker process died" if died else type(result).__name__
-                        first = (str(result).splitlines() or [""])[0]
-                        row = failed_row(t, "failed", f"{what} ({MAX_RETRIES + 1} tries at most): {first}")
-                    else:
-                        row = result
-                    rows[t.name] = row
+                    rows[t.name] = row = outcome_row(t, result, died)
                     if row.get("run") == "failed":
                         counts.failed += 1
                     else:
