@@ -151,6 +151,7 @@ def test_without_ray_local_processes_give_the_same_table(ray_sweep, tmp_path, cl
     ("solver.stafing_quantile=p50", "found no setting 'stafing_quantile' in solver; allowed: a scenario setting: solver.time_limit_seconds"),
     ("economics.gmv_target_yuan=400000..300000:50000", "an empty range"),
     ("contracts.interns.hourly_wage_yuan=20", "allowed: one of the scenario's ids: contracts.full_time, contracts.part_time"),
+    ("queues.chat.concurrency=6", "found queues.chat.concurrency=6; allowed: queues.0.throughput: at least 6 values"),
 ])
 def test_bad_vary_exits_2_naming_the_option_before_anything_runs(cli, tmp_path, vary, said):
     out = tmp_path / "sweep"

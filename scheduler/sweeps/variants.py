@@ -25,7 +25,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from scheduler.errors import InputError, Problem
-from scheduler.scenario import ScenarioConfig, read_text
+from scheduler.scenario import FieldError, ScenarioConfig, read_text
 
 MAX_VARIANTS = 10_000
 """More variants than a night on a large cluster plans: a range with a step too small, most likely."""
@@ -197,7 +197,7 @@ def resolve_key(key: str, raw: dict) -> Path_:
             have = list(node) if isinstance(node, dict) else []
             if part not in (choices if choices is not None else have):
                 ids = ", ".join(f"{prefix}{c}" for c in (choices or have)) or "none in this scenario"
-                raise _problem(option, f"no {part!r} in {here}", f"one of the scenario's ids: {ids}")
+                raise _problem(option, f"no {part!r} in {here}", f"one of: {ids}" if choices else f"one of the scenario's ids: {ids}")
             path.append(part)
             node = node.get(part) if isinstance(node, dict) else None
         elif origin is list:
@@ -244,14 +244,17 @@ def _shown(value: Any) -> str:
 def _refusal(err: dict, varies: list[Vary], values: dict[str, Any]) -> Problem:
     """A schema error of one variant, put on the `--vary` option whose setting it is about."""
     loc = tuple(err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldError):  # a check between settings names the one it is about
+        loc, msg = loc + tuple(cause.loc), str(cause)
     for v in varies:
         n = len(v.path)
         if loc[:n] == v.path or v.path[: len(loc)] == loc:
-            msg = err["msg"].removeprefix("Value error, ")
             return Problem("command line", f"--vary {v.key}", repr(values[v.key]), msg)
     where = ".".join(str(p) for p in loc) or "scenario.yaml"
     combo = ", ".join(f"{k}={_shown(x)}" for k, x in values.items())
-    return Problem("command line", "--vary", combo, f"{where}: {err['msg'].removeprefix('Value error, ')}")
+    return Problem("command line", "--vary", combo, f"{where}: {msg}")
 
 
 def make_variants(raw: dict, options: list[str]) -> tuple[list[Vary], list[Variant]]:
