@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sweep_fixtures import dies_once_in_a_process
 
 from scheduler.checker import check_folder
 from scheduler.pipeline import plan
@@ -133,17 +134,21 @@ def test_batch_plans_every_scenario_folder_and_reports_a_bad_one_in_its_row(loca
     assert "broken: bad input" in stdout
 
 
-def test_without_ray_local_processes_give_the_same_table(ray_sweep, tmp_path, cli, monkeypatch):
+def test_without_ray_local_processes_give_the_same_table_even_when_a_worker_dies(ray_sweep, tmp_path, monkeypatch):
+    """The same sweep in local processes (as without the extra), each variant's first worker
+    killed: the pool is made anew, the variants are planned again, and the table is Ray's."""
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now fails, as without the extra
-    out = tmp_path / "sweep"
-    args = ["sweep", "small_shop", *[a for v in VARY for a in ("--vary", v)], "--out", out, "--time-limit", LIMIT, "--lang", "en"]
-    code, stdout, stderr = cli(*args)
-    assert code == 0, stderr
-    assert "local process" in stderr and "Ray is not installed" in stderr
-    mine, theirs = table(out), table(ray_sweep)
+    monkeypatch.setenv("SWEEP_TEST_MARKS", str(tmp_path))
+    job = sweep_job("small_shop", VARY, tmp_path / "sweep", time_limit=LIMIT, lang="en")
+    notes = []
+    result = run_job(job, task_fn=dies_once_in_a_process, on_event=lambda kind, row, c: notes.extend((row or {}).get("notes", [])))
+    assert "local processes (Ray is not installed" in notes[0]
+    assert all((tmp_path / t.name).read_text() == "died" for t in job.tasks)
+    assert result.counts.failed == 0
+    mine, theirs = table(tmp_path / "sweep"), table(ray_sweep)
     assert mine[["solver.staffing_quantile", *FIGURES]].equals(theirs[["solver.staffing_quantile", *FIGURES]])
     for f in mine.folder:
-        assert check_folder(out / f).ok
+        assert check_folder(tmp_path / "sweep" / f).ok
 
 
 @pytest.mark.parametrize(("vary", "said"), [
