@@ -320,7 +320,8 @@ def _run_sweep_job(job: Any, address: str | None, workers: int | None, quiet: bo
         if bar is not None:
             bar.stop()
     c = result.counts
-    typer.echo(f"{c.total} {'scenarios' if job.kind == 'batch' else 'variants'}: {c.done - c.reused} planned, {c.reused} reused, {c.failed} failed")
+    noun = ("scenario" if job.kind == "batch" else "variant") + ("s" if c.total != 1 else "")
+    typer.echo(f"{c.total} {noun}: {c.done - c.reused} planned, {c.reused} reused, {c.failed} failed")
     for r in result.rows:
         if r.get("run") == "failed":
             typer.echo(f"  {_variant_label(r, job.keys)}: {r['status']}: {r['message'][:300]}")

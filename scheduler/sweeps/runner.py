@@ -268,7 +268,7 @@ def run_job(job: SweepJob, *, address: str | None = None, parallel: int | None =
         return df
 
     table()
-    noun = "scenarios" if job.kind == "batch" else "variants"
+    noun = ("scenario" if job.kind == "batch" else "variant") + ("s" if len(job.tasks) != 1 else "")
     if not todo:  # all reused: no engine to start
         notes = [f"{len(job.tasks)} {noun}: all reused from an earlier run (same inputs), none to plan"]
         if on_event:
