@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import platform
+import sys
 import tempfile
 import time
 import traceback
@@ -120,12 +121,11 @@ def failed_row(task: VariantTask, status: str, message: str, node: str = "") -> 
 
 def this_node() -> str:
     """Where a task ran: the Ray node id when inside a Ray worker, else the host name."""
+    ray = sys.modules.get("ray")  # a Ray worker has it; a local process need not import it
     try:
-        import ray
-
-        if ray.is_initialized():
+        if ray is not None and ray.is_initialized():
             return ray.get_runtime_context().get_node_id()
-    except Exception:  # noqa: BLE001 - no Ray, or not in a Ray worker: the host name says enough
+    except Exception:  # noqa: BLE001 - not in a Ray worker after all: the host name says enough
         pass
     return platform.node()
 

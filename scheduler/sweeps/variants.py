@@ -30,7 +30,7 @@ from scheduler.scenario import FieldError, ScenarioConfig, read_text
 MAX_VARIANTS = 10_000
 """More variants than a night on a large cluster plans: a range with a step too small, most likely."""
 
-Path_ = tuple[str | int, ...]
+SettingPath = tuple[str | int, ...]
 
 
 class _TextTimes(yaml.SafeLoader):
@@ -48,7 +48,7 @@ class Vary:
     """One `--vary` option: the dotted key, where it sits in scenario.yaml, and its values in order."""
 
     key: str
-    path: Path_
+    path: SettingPath
     values: tuple[Any, ...]
 
 
@@ -172,7 +172,7 @@ def _fields(model: type[BaseModel], prefix: str) -> str:
     return ", ".join(f"{prefix}{name}" for name in model.model_fields)
 
 
-def resolve_key(key: str, raw: dict) -> Path_:
+def resolve_key(key: str, raw: dict) -> SettingPath:
     """Where a dotted key sits in scenario.yaml, checked against the schema; InputError otherwise."""
     option = f"--vary {key}"
     tp: Any = ScenarioConfig
@@ -222,7 +222,7 @@ def resolve_key(key: str, raw: dict) -> Path_:
     return tuple(path)
 
 
-def set_value(raw: dict, path: Path_, value: Any) -> dict:
+def set_value(raw: dict, path: SettingPath, value: Any) -> dict:
     """A copy of scenario.yaml's data with the setting at `path` set (sections made when missing)."""
     out = copy.deepcopy(raw)
     node: Any = out
