@@ -274,6 +274,115 @@ def plan_cmd(
     guarded(body)
 
 
+def _variant_label(row: dict, keys: list[str]) -> str:
+    """A shop by its folder name, a variant by its values: what a person looks for in the table."""
+    return str(row[keys[0]]) if keys == ["scenario"] else ", ".join(f"{k}={row[k]}" for k in keys)
+
+
+def _sweep_printer(quiet: bool, keys: list[str]) -> tuple[Any, Callable[..., None]]:
+    """Progress of a sweep: done / running / failed. On a terminal a rich bar; otherwise (a log,
+    a pipe) one line per finished variant. Nothing but the notes with --quiet."""
+    bar: Any = None
+    if not quiet and sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True)
+    task_id = None
+
+    def event(kind: str, row: dict | None, c: Any) -> None:
+        nonlocal task_id
+        if kind == "start":
+            for n in (row or {}).get("notes", []):
+                typer.echo(n, err=True)
+            if bar is not None:
+                task_id = bar.add_task("", total=c.total)
+                bar.start()
+        if bar is not None and task_id is not None:
+            bar.update(task_id, completed=c.done + c.failed,
+                       description=f"done {c.done}  running {c.running}  failed {c.failed}")
+        elif kind == "done" and row is not None and not quiet:
+            what = (f"{row['status']}  cost ¥{row['cost_yuan']:,.2f}  gap {row['gap']:.2%}" if row.get("run") != "failed"
+                    else f"{row['status']}: {row['message'][:200]}")
+            typer.echo(f"[{c.done + c.failed}/{c.total}] {_variant_label(row, keys)}: {what}  "
+                       f"(done {c.done}, running {c.running}, failed {c.failed})", err=True)
+
+    return bar, event
+
+
+def _run_sweep_job(job: Any, address: str | None, workers: int | None, quiet: bool) -> None:
+    """Run a sweep's or batch's tasks with the progress shown, then say what was written."""
+    from scheduler.sweeps import run_job
+
+    bar, event = _sweep_printer(quiet, job.keys)
+    try:
+        result = run_job(job, address=address, parallel=workers, on_event=event)
+    finally:
+        if bar is not None:
+            bar.stop()
+    c = result.counts
+    noun = ("scenario" if job.kind == "batch" else "variant") + ("s" if c.total != 1 else "")
+    typer.echo(f"{c.total} {noun}: {c.done - c.reused} planned, {c.reused} reused, {c.failed} failed")
+    for r in result.rows:
+        if r.get("run") == "failed":
+            typer.echo(f"  {_variant_label(r, job.keys)}: {r['status']}: {r['message'][:300]}")
+    typer.echo(f"wrote {result.table} and {result.page}")
+    if c.failed:
+        raise typer.Exit(1)
+
+
+Address = Annotated[str | None, typer.Option("--address", help="A Ray cluster to run on (default: RAY_ADDRESS, else a local Ray started for the run).")]
+SweepWorkers = Annotated[int | None, typer.Option("--workers", min=1, max=4096, help="Variants planned at once (default and at most: one per core of the machine or cluster).")]
+
+
+@app.command("sweep")
+def sweep_cmd(
+    scenario: Scenario,
+    vary: Annotated[list[str], typer.Option("--vary", help="KEY=V1,V2,... or KEY=a..b:step; repeat for a grid (the cartesian product).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the plan folders, sweep.csv and sweep.html (kept: a rerun reuses finished variants).")] = Path("sweep"),
+    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.1, help="Solver seconds per variant.")] = None,
+    address: Address = None,
+    workers: SweepWorkers = None,
+    lang: Annotated[str, typer.Option("--lang", help="Labels of people's files: zh or en.")] = "zh",
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress.")] = False,
+) -> None:
+    """Plan every variant of a scenario (the cartesian product of the --vary values): a plan folder each, one table."""
+
+    def body() -> None:
+        from scheduler.sweeps import sweep_job
+
+        if lang not in ("zh", "en"):
+            raise InputError([Problem("command line", "--lang", repr(lang), "zh or en")])
+        _check_time_limit(time_limit)
+        job = sweep_job(scenario, list(vary), out, time_limit=time_limit, lang=lang)
+        _run_sweep_job(job, address, workers, quiet)
+
+    guarded(body)
+
+
+@app.command("batch")
+def batch_cmd(
+    folder: Annotated[Path, typer.Argument(help="A folder of scenario folders (one per shop).")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the plan folders, sweep.csv and sweep.html (kept: a rerun reuses finished shops).")] = Path("batch"),
+    time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.1, help="Solver seconds per shop.")] = None,
+    address: Address = None,
+    workers: SweepWorkers = None,
+    lang: Annotated[str, typer.Option("--lang", help="Labels of people's files: zh or en.")] = "zh",
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress.")] = False,
+) -> None:
+    """Plan every scenario folder inside FOLDER: a plan folder each, one table."""
+
+    def body() -> None:
+        from scheduler.sweeps import batch_job
+
+        if lang not in ("zh", "en"):
+            raise InputError([Problem("command line", "--lang", repr(lang), "zh or en")])
+        _check_time_limit(time_limit)
+        job = batch_job(folder, out, time_limit=time_limit, lang=lang)
+        _run_sweep_job(job, address, workers, quiet)
+
+    guarded(body)
+
+
 @app.command("forecast")
 def forecast_cmd(
     scenario: Scenario,

@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"rota", "checker", "handover"},
     {"pipeline", "replanning", "reviewing"},
     {"report"},
-    {"serve", "sweep", "interrupts"},
+    {"serve", "sweeps", "interrupts"},
     {"cli", "__init__"},
 ]
 """Who may import whom: a stage imports only from its own layer or the ones above it in this
