@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
+from scheduler.rota import hiring
 from scheduler.rota.options import ShiftOption
 from scheduler.rules import name
 from scheduler.scenario import Agent, Scenario
@@ -70,6 +71,7 @@ class RotaModel:
     outside_staff: dict[tuple[int, str], int] = field(default_factory=dict)
     """Agent-slots per (slot, queue) worked by people not in the model (replan: the worked past
     of agents who have since left); whole-phase rules count them as constants."""
+    hired: dict[int, cp_model.IntVar] = field(default_factory=dict)  # hired literal or count (rota/hiring.py)
     enforce: dict[str, cp_model.IntVar] | None = None
     """With diagnosis on: one literal per rule instance, keyed by its plain-words description."""
 
@@ -106,6 +108,7 @@ def build(
     m = RotaModel(scenario, units, demand, aggregated, enforce={} if diagnose else None, from_slot=from_slot,
                   outside_staff=dict(outside_staff or {}))
     variables(m)
+    hiring.rule_hiring(m)
     rule_one_shift_per_day(m)
     rule_rest(m)
     rule_overtime(m)
@@ -350,9 +353,9 @@ def rule_evening_all_hands(m: RotaModel) -> None:
             for t in need:
                 work = m.work[u_idx].get(t)
                 if work is None:
-                    require(m, False, desc + ", but none of their allowed shifts covers it")
+                    require(m, hiring.unhired(m, u_idx), desc + ", but none of their allowed shifts covers it")
                 else:
-                    m.add(work == u.size, desc)
+                    m.add(work == hiring.duty(m, u_idx), desc)
 
 
 def rule_morning_part_time(m: RotaModel) -> None:
@@ -541,7 +544,8 @@ def cost_fairness(m: RotaModel) -> None:
             for i in idxs:
                 v = measure(i)
                 m.model.add(hi >= v)
-                m.model.add(lo <= v)
+                hiring.if_hired(m, i, m.model.add(lo <= v))
+            hiring.spread_floor(m, idxs, lo, hi)
             m.cost_terms["fairness_cost"].append(price * (hi - lo))
 
 
@@ -574,6 +578,7 @@ def class_key(scenario: Scenario, agent: Agent, available: np.ndarray) -> tuple:
         scenario.wage(agent),
         available.tobytes(),
         agent.agent_id if personal else "",
+        (agent.pool, agent.hire_cost_yuan, agent.candidate, agent.must_hire),
     )
 
 
@@ -585,6 +590,7 @@ PER_AGENT_RULES = (
     rule_average_daily_hours,
     rule_consecutive_days,
     rule_evening_all_hands,
+    hiring.rule_hiring,
 )
 """The hard rules that bind each agent alone: column generation's pricing states exactly these."""
 

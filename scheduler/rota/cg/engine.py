@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
+from scheduler.rota import hiring
 from scheduler.rota import roster_rules as rr
 from scheduler.rota.cg.master import ARTIFICIAL_FEN, AgentClass, Master, build_master, dual_function
 from scheduler.rota.cg.pricing import Pricer
@@ -58,7 +59,7 @@ class CGResult:
 
 def hire_fen(unit: Unit) -> int:
     """One-off cost of hiring a candidate (0 for the team); a schedule with any shift pays it."""
-    return int(round(getattr(unit.agent, "hire_cost_yuan", 0.0) * 100))
+    return hiring.hire_fen(unit.agent)
 
 
 def column_generation(
@@ -90,6 +91,9 @@ def column_generation(
     master = build_master(scenario, units, classes, demand, roster.surplus if roster else None)
     constant = master.constant_fen
     pricers = [Pricer(scenario, cls.unit, roster, cls.hire_fen, seed) for cls in classes]
+    for c, cls in enumerate(classes):
+        if cls.unit.agent.candidate and not cls.unit.agent.must_hire:
+            master.add_schedule(c, ())  # not hiring is a schedule of its own, at no cost
     for known in ([start] if start else []) + list(more_columns or []):
         for c, cls in enumerate(classes):
             for i in cls.units:
