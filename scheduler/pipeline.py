@@ -118,7 +118,10 @@ def plan(
     if not scenario.config.hiring.pools:
         return Plan(scenario=scenario, forecast=fc, staffing=st, rota=rota, coverage=cov, summary=summary, sizing=sizing)
     hired = hired_ids(rota.shifts, scenario)
-    table = hiring_table(scenario, demand, rota, hired, seed, workers, should_stop, roster)
+    limit = scenario.config.hiring.marginal_time_limit_seconds
+    if limit is None:
+        limit = max(1.0, 0.1 * (time_limit if time_limit is not None else scenario.config.solver.time_limit_seconds))
+    table = hiring_table(scenario, demand, rota, hired, limit, seed, workers, should_stop, roster)
     summary["hires"] = {str(r.pool): int(r.hired) for r in table.itertuples()}
     team = hired_team(scenario, hired)
     return Plan(scenario=team, forecast=fc, staffing=st, rota=rota, coverage=cov, summary=summary, sizing=sizing,
@@ -133,10 +136,10 @@ def _basis(*solves: RotaResult) -> str:
     return f"estimate (time-limited; gap {gaps}: the true value lies in the range beside it)"
 
 
-def hiring_table(scenario: Scenario, demand: Demand, rota: RotaResult, hired: set[str], seed: int | None,
+def hiring_table(scenario: Scenario, demand: Demand, rota: RotaResult, hired: set[str], limit: float, seed: int | None,
                  workers: int | None, should_stop: Callable[[], bool] | None, roster) -> pd.DataFrame:
     """hiring.csv: per pool the hires, their cost, and what one more and one fewer hire would
-    change, each measured by re-solving with the pool's hire count fixed (hiring.marginal_time_limit_seconds).
+    change, each measured by re-solving for `limit` seconds with the pool's hire count fixed.
 
     value_of_one_more = plan cost - cost with one more hire (> 0: one more would pay);
     value_of_one_fewer = cost with one fewer - plan cost (> 0: the last hire pays for itself).
@@ -152,7 +155,7 @@ def hiring_table(scenario: Scenario, demand: Demand, rota: RotaResult, hired: se
                      "cost_per_hire_yuan": pool.cost_yuan, "cost_yuan": round(n * pool.cost_yuan, 2),
                      "decision": _basis(rota)}
         for label, count, sign in (("one_more", n + 1, 1), ("one_fewer", n - 1, -1)):
-            other = _fixed_count_solve(scenario, demand, pid, count, seed, workers, should_stop, roster)
+            other = _fixed_count_solve(scenario, demand, pid, count, limit, seed, workers, should_stop, roster)
             if isinstance(other, str):
                 row.update({f"{label}_cost_yuan": None, f"value_of_{label}_yuan": None,
                             f"value_of_{label}_min_yuan": None, f"value_of_{label}_max_yuan": None, f"{label}_basis": other})
@@ -172,11 +175,10 @@ def _windows_text(windows: tuple[tuple[int, int], ...]) -> str:
     return ";".join(f"{lo // 60:02d}:{lo % 60:02d}-{(hi % 1440 if hi > 1440 else hi) // 60:02d}:{hi % 60:02d}" for lo, hi in windows)
 
 
-def _fixed_count_solve(scenario: Scenario, demand: Demand, pid: str, count: int, seed: int | None, workers: int | None,
+def _fixed_count_solve(scenario: Scenario, demand: Demand, pid: str, count: int, limit: float, seed: int | None, workers: int | None,
                        should_stop: Callable[[], bool] | None, roster) -> RotaResult | str:
     """The least-cost rota with exactly `count` hires from pool `pid`, or why there is none."""
     pool = scenario.config.hiring.pools[pid]
-    limit = scenario.config.hiring.marginal_time_limit_seconds
     if count < 0:
         return "n/a: nobody hired from this pool"
     if count > pool.max:

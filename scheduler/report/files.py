@@ -29,6 +29,7 @@ from scheduler.errors import InputError, Problem
 from scheduler.replanning import ABSENT_REASON
 from scheduler.results import Plan
 from scheduler.scenario import Scenario
+from scheduler.scenario.config_file import without_setting
 
 try:
     import fcntl
@@ -254,29 +255,6 @@ def list_hires(scenario: Scenario, hires: list, copy: Path) -> None:
     os.replace(tmp, agents_csv)
     yaml_path = copy / "scenario.yaml"
     yaml_path.write_text(without_setting(yaml_path.read_text(encoding="utf-8-sig"), "hiring"), encoding="utf-8")
-
-
-def without_setting(text: str, key: str) -> str:
-    """scenario.yaml's text without one top-level setting (its lines cut, every other line and
-    comment kept as written); a flow-style document is written anew without it."""
-    import yaml
-
-    from scheduler.scenario.config_file import _StrictLoader
-
-    root = yaml.compose(text, Loader=_StrictLoader)
-    if not isinstance(root, yaml.MappingNode):
-        return text
-    for k, v in root.value:
-        if isinstance(k, yaml.ScalarNode) and k.value == key:
-            if root.flow_style:
-                data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a safe loader (timestamps kept as text)
-                data.pop(key, None)
-                return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-            lines = text.splitlines(keepends=True)
-            first = k.start_mark.line
-            last = v.end_mark.line if v.end_mark.column > 0 else v.end_mark.line - 1
-            return "".join(lines[:first] + lines[last + 1:])
-    return text
 
 
 def write_forecast(scenario: Scenario, out_dir: Path) -> pd.DataFrame:

@@ -82,10 +82,10 @@ def _fmt(v: Any, key: str = "") -> str:
 def summary_rows(plan: Plan, lang: str) -> list[tuple[str, str]]:
     """(label, value) pairs of the run's summary: status, cost split, bound and gap, sizes."""
     s = plan.summary
-    keys = ["scenario", "status", "objective", "wage_cost", "lost_inquiry_value", "other_costs", "lower_bound", "gap",
+    keys = ["scenario", "status", "objective", "wage_cost", "lost_inquiry_value", "hire_cost", "other_costs", "lower_bound", "gap",
             "solve_seconds", "agents_scheduled", "shifts", "paid_hours", "shortfall_agent_hours",
             "expected_lost_inquiries", "value_per_inquiry", "seed", "input_sha256"]
-    money = {"objective", "wage_cost", "lost_inquiry_value", "other_costs", "lower_bound", "value_per_inquiry"}
+    money = {"objective", "wage_cost", "lost_inquiry_value", "hire_cost", "other_costs", "lower_bound", "value_per_inquiry"}
     rows = []
     for k in keys:
         if k not in s:
@@ -167,7 +167,9 @@ def render_report(plan: Plan, lang: str, *, coverage_png: bytes, gantt_png: byte
     if chart_lang.fell_back:
         parts.append(f'<p class="warn">{_e(t("font_fallback", L))}</p>')
     # summary cards
-    cards = [("objective", True), ("wage_cost", True), ("lost_inquiry_value", True), ("other_costs", True),
+    cards = [("objective", True), ("wage_cost", True), ("lost_inquiry_value", True)]
+    cards += [("hire_cost", True)] if plan.hiring is not None else []
+    cards += [("other_costs", True),
              ("status", False), ("gap", False), ("lower_bound", True), ("shortfall_agent_hours", False),
              ("expected_lost_inquiries", False), ("agents_scheduled", False), ("shifts", False), ("paid_hours", False)]
     html_cards = []
@@ -178,6 +180,8 @@ def render_report(plan: Plan, lang: str, *, coverage_png: bytes, gantt_png: byte
     if s.get("interrupted"):
         html_cards.append(f'<div class="card"><span>{_e(t("interrupted", L))}</span><b>✓</b></div>')
     parts.append(f"<h2>{_e(t('summary', L))}</h2><div class=\"cards\">{''.join(html_cards)}</div>")
+    if plan.hiring is not None:
+        parts.append(hiring_section(plan.hiring, L))
     # sizing
     rows = sizing_rows(plan.sizing)
     if rows:
@@ -232,6 +236,20 @@ def render_report(plan: Plan, lang: str, *, coverage_png: bytes, gantt_png: byte
     return (f'<!DOCTYPE html><html lang="{lang_attr}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>{''.join(parts)}</main></body></html>\n")
+
+
+HIRING_COLUMNS = ["pool", "hired", "max", "cost_per_hire_yuan", "cost_yuan", "value_of_one_more_yuan", "one_more_basis",
+                  "value_of_one_fewer_yuan", "one_fewer_basis", "decision"]
+
+
+def hiring_section(table: pd.DataFrame, lang: str) -> str:
+    """The hiring decision: per pool how many are hired of how many, the hire cost, and what one
+    more or one fewer would save, each said to be proven or a time-limited estimate."""
+    lines = "".join(f"<li><b>{_e(t('hiring_line', lang, pool=str(r.pool), hired=str(r.hired), max=str(r.max), cost=_fmt(float(r.cost_yuan))))}</b></li>"
+                    for r in table.itertuples())
+    cols = [c for c in HIRING_COLUMNS if c in table.columns]
+    return (f"<h2>{_e(t('hiring', lang))}</h2><p>{_e(t('hiring_intro', lang))}</p><ul>{lines}</ul>"
+            + _table(table[cols], lang))
 
 
 def write_report_html(text: str, path: Path) -> None:

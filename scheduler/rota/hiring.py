@@ -33,9 +33,9 @@ def hire_fen(agent: Agent) -> int:
     return int(round(agent.hire_cost_yuan * 100))
 
 
-def hired(m: RotaModel, u_idx: int):
+def hired(m: RotaModel, u_idx: int, always: bool = False):
     """The unit's `hired` literal (one agent) or hire count (a class), made on first use; None
-    for a unit whose schedule decides no hire.
+    for a unit whose schedule decides no hire (unless `always`: a price given from outside).
 
     One agent: hired <=> at least one shift. A class: the count is at least the shifts of any
     one day (one shift a day each) and at most all its shifts, and its hours respect each hired
@@ -44,7 +44,7 @@ def hired(m: RotaModel, u_idx: int):
     if u_idx in m.hired:
         return m.hired[u_idx]
     u = m.units[u_idx]
-    if not pays_hire(u.agent):
+    if not (always or pays_hire(u.agent)):
         return None
     xs = m.choice[u_idx]
     if u.size == 1:

@@ -502,9 +502,10 @@ class Hiring(Model):
     """Candidate hires: pools of would-be agents the rota may hire (issue: how many to recruit)."""
 
     pools: dict[PoolId, HiringPool] = {}
-    marginal_time_limit_seconds: Annotated[float, Field(ge=0, le=3600)] = 4.0
+    marginal_time_limit_seconds: Annotated[float, Field(ge=0, le=3600)] | None = None
     """Time limit of each re-solve that measures one more and one fewer hire of a pool (hiring.csv);
-    0 skips them. A re-solve that does not close its gap in this time gives an estimate, said so."""
+    default a tenth of the plan's time limit (at least 1 s); 0 skips them. A re-solve that does
+    not close its gap in this time gives an estimate, and hiring.csv says so."""
 
 
 def _relative_file(v: str | None) -> str | None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from scheduler.rota import hiring
 from scheduler.rota import roster_rules as rr
 from scheduler.rota.model import PER_AGENT_RULES, Demand, RotaModel, Unit
 from scheduler.rota.options import n_days
@@ -62,7 +63,8 @@ class Pricer:
                 rule(m, roster, day)
         self.xs = xs
         self.hire_fen = hire_fen
-        self.hired = m.hired.get(0)  # made by the hiring rule: a candidate's empty schedule stays legal
+        # made by the hiring rule (a candidate's empty schedule stays legal), or here for a price given
+        self.hired = hiring.hired(m, 0, always=bool(hire_fen))
         self.slack = math.ceil(n_days(scenario) * 0.5 + 1)  # rounding, in scaled units
         self.seed = seed
 
