@@ -18,7 +18,7 @@ from scheduler.results import Plan, RotaResult
 from scheduler.rota import Demand, solve_rota
 from scheduler.rota.hiring import hired_ids
 from scheduler.rota.roster_rules import rules_from_scenario
-from scheduler.rota.solve import Progress
+from scheduler.rota.solve import Progress, solve_from_rota
 from scheduler.scenario import Scenario, hired_team, with_pool_count
 from scheduler.staffing_model import lost_inquiries_curve, queue_metrics
 from scheduler.staffing_model import staffing as make_staffing
@@ -155,7 +155,7 @@ def hiring_table(scenario: Scenario, demand: Demand, rota: RotaResult, hired: se
                      "cost_per_hire_yuan": pool.cost_yuan, "cost_yuan": round(n * pool.cost_yuan, 2),
                      "decision": _basis(rota)}
         for label, count, sign in (("one_more", n + 1, 1), ("one_fewer", n - 1, -1)):
-            other = _fixed_count_solve(scenario, demand, pid, count, limit, seed, workers, should_stop, roster)
+            other = _fixed_count_solve(scenario, demand, rota, pid, count, limit, seed, workers, should_stop, roster)
             if isinstance(other, str):
                 row.update({f"{label}_cost_yuan": None, f"value_of_{label}_yuan": None,
                             f"value_of_{label}_min_yuan": None, f"value_of_{label}_max_yuan": None, f"{label}_basis": other})
@@ -175,8 +175,35 @@ def _windows_text(windows: tuple[tuple[int, int], ...]) -> str:
     return ";".join(f"{lo // 60:02d}:{lo % 60:02d}-{(hi % 1440 if hi > 1440 else hi) // 60:02d}:{hi % 60:02d}" for lo, hi in windows)
 
 
-def _fixed_count_solve(scenario: Scenario, demand: Demand, pid: str, count: int, limit: float, seed: int | None, workers: int | None,
-                       should_stop: Callable[[], bool] | None, roster) -> RotaResult | str:
+def warm_start(scenario: Scenario, rota: RotaResult) -> dict[str, tuple[set, dict[int, str]]]:
+    """The plan's rota as a hint for a re-solve of the same scenario with one hire more or fewer:
+    every agent's shifts as planned, except the one more hire's (left to the solver) and the one
+    fewer's (none), so the re-solve starts from the plan changed by one agent."""
+    slot = pd.Timedelta(minutes=scenario.slot_minutes)
+    h0 = pd.Timestamp(scenario.config.horizon.start)
+    k = lambda t: None if t is None or pd.isna(t) else int((pd.Timestamp(t) - h0) / slot)  # noqa: E731
+    asg = rota.assignments
+    work = asg[asg.activity != "break"]
+    queue_of = {(a, k(t)): q for a, t, q in zip(work.agent_id, work.slot_start, work.activity, strict=True)}
+    hint: dict[str, tuple[set, dict[int, str]]] = {}
+    flexible = scenario.config.queue_changes_in_shift
+    for r in rota.shifts.itertuples(index=False):
+        a = scenario.agents_by_id.get(r.agent_id)
+        if a is None:
+            continue
+        s, e = k(r.start), k(r.end)
+        q = None if flexible or len(a.skills) == 1 else next((queue_of[(a.agent_id, t)] for t in range(s, e) if (a.agent_id, t) in queue_of), None)
+        keys, slots = hint.setdefault(a.agent_id, (set(), {}))
+        keys.add((s, e, k(r.break_start), q))
+        slots.update({t: queue_of[(a.agent_id, t)] for t in range(s, e) if (a.agent_id, t) in queue_of})
+    for a in scenario.agents:
+        if a.agent_id not in hint and not (a.must_hire and a.candidate):
+            hint[a.agent_id] = (set(), {})  # off in the plan, off in the hint
+    return hint
+
+
+def _fixed_count_solve(scenario: Scenario, demand: Demand, rota: RotaResult, pid: str, count: int, limit: float,
+                       seed: int | None, workers: int | None, should_stop: Callable[[], bool] | None, roster) -> RotaResult | str:
     """The least-cost rota with exactly `count` hires from pool `pid`, or why there is none."""
     pool = scenario.config.hiring.pools[pid]
     if count < 0:
@@ -189,9 +216,10 @@ def _fixed_count_solve(scenario: Scenario, demand: Demand, pid: str, count: int,
         return "not measured (hiring.marginal_time_limit_seconds is 0)"
     if should_stop and should_stop():
         return "not measured (interrupted)"
-    try:
-        return solve_rota(with_pool_count(scenario, pid, count), demand, time_limit=limit, seed=seed, workers=workers,
-                          should_stop=should_stop, roster=roster)
+    fixed = with_pool_count(scenario, pid, count)
+    try:  # the plan's bound holds for every hire count, so for this one too
+        return solve_from_rota(fixed, demand, warm_start(fixed, rota), limit, rota.lower_bound, seed, workers,
+                               should_stop, roster)
     except InfeasibleError:
         return f"no rota with exactly {count} hired (the rules clash or none found in {limit:g} s)"
 

@@ -14,16 +14,18 @@ from scheduler.scenario.schema import Agent, Hiring, HiringPool, ScenarioConfig
 from scheduler.scenario.views import Scenario
 
 
-def candidate_id(pool_id: str, k: int, pool: HiringPool) -> str:
+def candidate_id(pool_id: str, k: int, width: int) -> str:
     """students-01, students-02, ... (wide enough that the ids sort in hiring order)."""
-    return f"{pool_id}-{k:0{max(2, len(str(pool.max)))}d}"
+    return f"{pool_id}-{k:0{width}d}"
 
 
-def pool_candidates(pool_id: str, pool: HiringPool) -> list[Agent]:
-    """The pool's would-be agents, in hiring order (the first `min` must be hired)."""
+def pool_candidates(pool_id: str, pool: HiringPool, width: int | None = None) -> list[Agent]:
+    """The pool's would-be agents, in hiring order (the first `min` must be hired); `width` of
+    the numbers: as the pool's max needs, unless given (a re-solve keeps the plan's ids)."""
     out = []
+    width = width or max(2, len(str(pool.max)))
     for k in range(1, pool.max + 1):
-        aid = candidate_id(pool_id, k, pool)
+        aid = candidate_id(pool_id, k, width)
         out.append(Agent(
             agent_id=aid,
             name=f"{pool.name} {k:02d}" if pool.name else aid,
@@ -40,9 +42,9 @@ def pool_candidates(pool_id: str, pool: HiringPool) -> list[Agent]:
     return out
 
 
-def candidates_of(config: ScenarioConfig) -> list[Agent]:
+def candidates_of(config: ScenarioConfig, widths: dict[str, int] | None = None) -> list[Agent]:
     """Every pool's candidates, pool by pool in the order scenario.yaml lists them."""
-    return [a for pid, pool in config.hiring.pools.items() for a in pool_candidates(pid, pool)]
+    return [a for pid, pool in config.hiring.pools.items() for a in pool_candidates(pid, pool, (widths or {}).get(pid))]
 
 
 def _scenario_with(scenario: Scenario, config: ScenarioConfig, agents: list[Agent]) -> Scenario:
@@ -54,11 +56,12 @@ def with_pool_count(scenario: Scenario, pool_id: str, count: int) -> Scenario:
     """The same scenario with exactly `count` hires from one pool (min = max = count): the
     re-solve that measures the value of one more or one fewer hire."""
     pools = dict(scenario.config.hiring.pools)
+    widths = {pid: max(2, len(str(p.max))) for pid, p in pools.items()}
     pools[pool_id] = pools[pool_id].model_copy(update={"min": count, "max": count})
     hiring = scenario.config.hiring.model_copy(update={"pools": pools})
     config = scenario.config.model_copy(update={"hiring": hiring})
     team = [a for a in scenario.agents if not a.candidate]
-    return _scenario_with(scenario, config, team + candidates_of(config))
+    return _scenario_with(scenario, config, team + candidates_of(config, widths))
 
 
 def hired_team(scenario: Scenario, hired_ids: set[str]) -> Scenario:
