@@ -225,6 +225,24 @@ def _progress_printer(quiet: bool, time_limit: float):
     return bar, update
 
 
+def _marginal(row: Any, label: str) -> str:
+    value = getattr(row, f"value_of_{label}_yuan")
+    basis = str(getattr(row, f"{label}_basis"))
+    if value is None or value != value:  # None or NaN: not measured, and why
+        return basis
+    lo, hi = getattr(row, f"value_of_{label}_min_yuan"), getattr(row, f"value_of_{label}_max_yuan")
+    kind = "proven" if basis.startswith("proven") else f"estimate, proven range ¥{lo:,.0f} to ¥{hi:,.0f}"
+    return f"saves ¥{value:,.0f} ({kind})"
+
+
+def _hiring_lines(table: Any) -> list[str]:
+    """The hiring decision per pool, as `scheduler plan` prints it (hiring.csv has it all)."""
+    if table is None:
+        return []
+    return [f"hire {r.pool}: {r.hired} of at most {r.max} (¥{r.cost_yuan:,.0f} one-off); one more: {_marginal(r, 'one_more')}; "
+            f"the last one: {_marginal(r, 'one_fewer')}" for r in table.itertuples()]
+
+
 @app.command("plan")
 def plan_cmd(
     scenario: Annotated[str, typer.Argument(help="A built-in name or a scenario folder.")] = "double11",
@@ -265,10 +283,13 @@ def plan_cmd(
         s = result.summary
         typer.echo(f"{s['status']}{' (interrupted: best rota so far)' if s['interrupted'] else ''}: "
                    f"cost ¥{s['objective']:,.2f} (wages ¥{s['wage_cost']:,.2f}, lost inquiries ¥{s['lost_inquiry_value']:,.2f}, "
-                   f"other ¥{s['other_costs']:,.2f}); lower bound ¥{s['lower_bound']:,.2f}, gap {s['gap']:.2%}, "
+                   + (f"hires ¥{s['hire_cost']:,.2f}, " if s.get("hires") is not None else "")
+                   + f"other ¥{s['other_costs']:,.2f}); lower bound ¥{s['lower_bound']:,.2f}, gap {s['gap']:.2%}, "
                    f"{s['solve_seconds']:.1f} s")
         typer.echo(f"{s['agents_scheduled']} agents, {s['shifts']} shifts, {s['paid_hours']:,.0f} paid hours; "
                    f"shortfall {s['shortfall_agent_hours']:,.0f} agent-hours, {s['expected_lost_inquiries']:,.0f} inquiries expected lost")
+        for line in _hiring_lines(result.hiring):
+            typer.echo(line)
         typer.echo(f"wrote {out}")
 
     guarded(body)
