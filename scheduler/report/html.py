@@ -238,8 +238,10 @@ def render_report(plan: Plan, lang: str, *, coverage_png: bytes, gantt_png: byte
             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>{''.join(parts)}</main></body></html>\n")
 
 
-HIRING_COLUMNS = ["pool", "hired", "max", "cost_per_hire_yuan", "cost_yuan", "value_of_one_more_yuan", "one_more_basis",
-                  "value_of_one_fewer_yuan", "one_fewer_basis", "decision"]
+HIRING_COLUMNS = ["pool", "hired", "max", "cost_per_hire_yuan", "cost_yuan",
+                  "value_of_one_more_yuan", "value_of_one_more_min_yuan", "value_of_one_more_max_yuan", "one_more_basis",
+                  "value_of_one_fewer_yuan", "value_of_one_fewer_min_yuan", "value_of_one_fewer_max_yuan", "one_fewer_basis",
+                  "decision"]
 
 
 def hiring_section(table: pd.DataFrame, lang: str) -> str:

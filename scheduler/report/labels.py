@@ -38,6 +38,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "decision": ("决定依据", "Decision"),
     "value_of_one_more_yuan": ("多招一人节省（元）", "Saving of one more hire (yuan)"),
     "value_of_one_fewer_yuan": ("最后一人节省（元）", "Saving of the last hire (yuan)"),
+    "value_of_one_more_min_yuan": ("（已证下限）", "(proven at least)"),
+    "value_of_one_more_max_yuan": ("（已证上限）", "(proven at most)"),
+    "value_of_one_fewer_min_yuan": ("（已证下限）", "(proven at least)"),
+    "value_of_one_fewer_max_yuan": ("（已证上限）", "(proven at most)"),
     "one_more_basis": ("多招一人：依据", "One more: basis"),
     "one_fewer_basis": ("少招一人：依据", "One fewer: basis"),
     # summary figures

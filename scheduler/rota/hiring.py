@@ -14,13 +14,13 @@ cost) pays its hire cost by the same rule, so every engine and the checker price
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import Any
 
 from scheduler.rota.options import n_days
 from scheduler.scenario import Agent
 
-if TYPE_CHECKING:
-    from scheduler.rota.model import RotaModel
+RotaModel = Any
+"""scheduler.rota.model.RotaModel, which imports this module (so it is not imported here)."""
 
 
 def pays_hire(agent: Agent) -> bool:
