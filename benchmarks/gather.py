@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 OUT = ROOT / "benchmarks" / "RESULTS.md"
 # the order a reader wants; any other results/*.md follows alphabetically
-ORDER = ["peers", "scale", "scale_1000", "staffing", "curtois", "curtois_large", "season", "replan"]
+ORDER = ["peers", "timefold", "scale", "scale_1000", "staffing", "curtois", "curtois_large", "season", "replan"]
 PACKAGES = ["ortools", "highspy", "numpy", "pandas", "scipy", "pydantic", "pyworkforce", "matplotlib", "psutil"]
 
 

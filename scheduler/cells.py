@@ -57,9 +57,10 @@ def neutralise_value(v: Any) -> Any:
 def unneutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A frame read from one of our CSVs, with every text cell as it was before it was written."""
     out = df.copy()
-    for c in out.columns:
-        if out[c].dtype == object or isinstance(out[c].dtype, pd.StringDtype):
-            out[c] = out[c].map(lambda v: unneutralise(v) if isinstance(v, str) else v)
+    for i in range(out.shape[1]):  # by position: a hand-edited file may repeat a header
+        col = out.iloc[:, i]
+        if col.dtype == object or isinstance(col.dtype, pd.StringDtype):
+            out.isetitem(i, col.map(lambda v: unneutralise(v) if isinstance(v, str) else v))
     return out
 
 

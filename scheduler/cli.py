@@ -414,9 +414,10 @@ def replan_cmd(
 def review_cmd(
     directory: Annotated[Path, typer.Argument(help="The plan folder the event was worked from.")],
     agent_stats: Annotated[Path, typer.Option("--agent-stats", help="The shop's per-agent export (客服绩效 CSV, Chinese or English headers).")],
+    actuals: Annotated[Path | None, typer.Option("--actuals", help="The hourly actuals (replan's actuals.csv: slot_start, queue, inquiries, answered, abandoned, agents_online).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Review folder to write (default: DIR-review; replaced whole).")] = None,
 ) -> None:
-    """After the event: per-agent KPIs against the team, the agents outside the band."""
+    """After the event: per-agent KPIs and pay, plan against reality, the next plan's proposed scenario."""
 
     def body() -> None:
         from scheduler.report.review import REVIEW_MARKERS, write_review
@@ -425,7 +426,7 @@ def review_cmd(
         target = out or directory.with_name(directory.name + "-review")
         _check_out(target, "--out", REVIEW_MARKERS, directory, "the plan folder")
         with Signals() as sig:
-            rv = review(directory, agent_stats)
+            rv = review(directory, agent_stats, actuals)
             write_review(rv, target, extra_writers=[sig.committing])
             sig.done(target)
         s = rv.summary
@@ -440,6 +441,21 @@ def review_cmd(
         typer.echo(f"{month.agent_id.nunique()} agent(s) outside the band" + (":" if len(month) else ""))
         for r in month.itertuples(index=False):
             typer.echo(f"  {r.agent_id} {r.agent_name}: {r.why}")
+        if isinstance(s["pay"], dict):
+            p = s["pay"]
+            typer.echo(f"pay ¥{p['total_yuan']:,.2f} (base ¥{p['base_yuan']:,.2f}, commission ¥{p['commission_yuan']:,.2f}); "
+                       f"commission cut for {len(p['commission_cut_agents'])} agent(s)")
+        else:
+            typer.echo(s["pay"])
+        typer.echo(f"{len(s['slow_hours'])} hour(s) with slow answers or lost buyers" + (":" if s["slow_hours"] else ""))
+        for line in s["slow_hours"][:12]:
+            typer.echo(f"  {line}")
+        if len(s["slow_hours"]) > 12:
+            typer.echo(f"  ... {len(s['slow_hours']) - 12} more in plan_vs_reality.csv")
+        typer.echo(f"proposed scenario change ({len(s['proposed_changes'])} setting(s)"
+                   + (", a past event" if s["proposed_past_event"] else "") + "): proposed_change.md, not applied")
+        for k, v in s["proposed_changes"].items():
+            typer.echo(f"  {k}: {v['before']} -> {v['after']}")
         typer.echo(f"wrote {target}")
 
     guarded(body)

@@ -1,7 +1,7 @@
 """The hard rules of a rota, by the key docs/RULES.md gives each (its bracketed heading).
 
 One table for the three places that name a rule: the model states rule `k` in
-`scheduler.rota.model.rule_<k>` (or keeps it by generating only the shift options that obey it;
+`scheduler.rota.hard_rules.rule_<k>` (or keeps it by generating only the shift options that obey it;
 the day-roster rules of a contract's `roster` settings in `scheduler.rota.roster_rules.rule_<k>`),
 its messages start with the rule's plain-words name, and the independent checker reports a
 violation as `[k]`.

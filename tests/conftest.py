@@ -56,7 +56,7 @@ def double11_plan_folder(double11, tmp_path_factory) -> Path:
     from scheduler import InfeasibleError, people_writers, plan, write_plan
 
     try:
-        result = plan(double11, time_limit=30, seed=1)
+        result = plan(double11, time_limit=10, seed=1)  # the page needs a checked plan, not the best one
     except InfeasibleError:  # not proven impossible: a loaded machine ran out of wall time; once more, longer
         result = plan(double11, time_limit=120, seed=1)
     result.summary["lang"] = "zh"

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import curtois  # noqa: E402
-from test_curtois import brute_force, broken, penalty, tiny  # noqa: E402
+from test_curtois import broken, brute_force, tiny  # noqa: E402
 
 
 def _units(sc) -> list[Unit]:

@@ -207,7 +207,7 @@ def test_message_yaml_typo_names_line(tmp_path):
 def test_message_gbk_says_how_to_resave(tmp_path):
     folder = copy_scenario(tmp_path)
     encode(A, "gbk")(folder)
-    offset = len("agent_id,name,contract,core,skills,availability,standby\nA1,".encode())
+    offset = len(b"agent_id,name,contract,core,skills,availability,standby\nA1,")
     assert [str(p) for p in _problems(folder)] == [
         f"agents.csv, row 2, field '(encoding)': found GBK/GB2312 text (Excel's default for Chinese) at byte {offset}; "
         "allowed: UTF-8; in Excel use Save As > 'CSV UTF-8 (comma delimited)', in an editor save as UTF-8"

@@ -581,12 +581,7 @@ def test_each_engine_reaches_the_optimum_with_every_rule(tmp_path, name, engine)
         assert bound is None or bound <= case.with_rule + MONEY
 
 
-# --- product bugs found by these instances (xfail until fixed; strict, so a fix shows) ---------
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: scheduler/scenario/views.py day_of_slot counts local days as (local midnight - first local "
-    "midnight).days, so across a spring-forward DST change (23-hour day) two calendar days share "
-    "one day index; one_shift_per_day, rest, consecutive_days, weekly_hours and n_days "
-    "(average_daily_hours) then read the wrong days. The checker counts calendar dates."))
+# --- product bugs these instances found (fixed; each test keeps its bug from coming back) -------
 def test_one_shift_per_day_counts_calendar_days_across_daylight_saving(tmp_path):
     """Europe/Berlin, 29-30 March 2026 (clocks go forward on the 29th): one agent, a 4 h shift
     from 08:00 local each day, both wanted. The optimum works both days: 80."""
@@ -611,11 +606,6 @@ def test_one_shift_per_day_counts_calendar_days_across_daylight_saving(tmp_path)
     assert r.objective == pytest.approx(80, abs=MONEY)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: cost_preferences prices every slot whose start lies in the window at the full "
-    "slot's price, while RULES.md (and the checker) price the hours of the window worked; "
-    "preferences.csv accepts windows off the slot grid, so the model's objective and choice differ "
-    "from the checker's (and scheduler check then reports [figures])."))
 def test_preference_window_off_the_slot_grid_is_priced_by_its_hours(tmp_path):
     """The agent refuses 07:30-08:30 at 100 yuan/h; the only shift is 08-12, wanted at 30 yuan per
     hour short. Working costs 40 + half an hour refused (50) = 90; not working 120. Optimum 90."""
@@ -630,11 +620,6 @@ def test_preference_window_off_the_slot_grid_is_priced_by_its_hours(tmp_path):
     assert r.objective == pytest.approx(seen.total(), abs=MONEY)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "product bug: rule_midnight_core (and rule_morning_part_time, rule_ratio_bounds) round the "
-    "share to thousandths (round(share * 1000)), so a share given with more digits is read looser "
-    "or stricter than RULES.md and the checker read it: 0.3334 becomes 0.333 and one core agent in "
-    "three passes the model but not the checker."))
 def test_midnight_core_share_is_kept_to_every_digit(tmp_path):
     """At least 33.34 % core at 00-02; core C and non-core N1, N2, 2 h shifts from 00:00, three
     wanted at 50 yuan per agent-hour short. One core in three (33.33 %) is too few: C and one

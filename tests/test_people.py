@@ -45,7 +45,7 @@ def small_folder(small_plan, tmp_path_factory) -> Path:
 def double11_folder(double11, tmp_path_factory) -> Path:
     """Two queues, queue changes inside shifts, 200 agents: the handover matching at scale."""
     load = {q.id: [x * (8 if q.kind == "presale" else 3) for x in SMALL_LOAD] for q in double11.config.queues}
-    plan = plan_from_forecast(double11, flat_forecast(double11, load, spread=1.2), time_limit=15)
+    plan = plan_from_forecast(double11, flat_forecast(double11, load, spread=1.2), time_limit=8)
     out = tmp_path_factory.mktemp("people") / "plan_d11"
     return write_plan(plan, out, extra_writers=writers("en"))
 

@@ -44,7 +44,7 @@ def changes_table(
 
     def future_shifts(df: pd.DataFrame, aid: str) -> dict[int, tuple]:
         rows = df[(df.agent_id == aid) & (df.end > now_ts)]
-        return {(r.start.normalize() - sc.slots[0].normalize()).days: (r.start, r.end) for r in rows.itertuples()}
+        return {(r.start.date() - sc.slots[0].date()).days: (r.start, r.end) for r in rows.itertuples()}
 
     def queues(df: pd.DataFrame, aid: str) -> dict:
         a = df[(df.agent_id == aid) & (df.activity != "break") & (df.slot_start >= now_ts)]

@@ -113,7 +113,7 @@ def queue_colours(scenario: Scenario) -> dict[str, str]:
     return out
 
 
-def _rc(cl: ChartLang) -> dict:
+def rc_params(cl: ChartLang) -> dict:
     fams = ([cl.font] if cl.font and cl.drawn == "zh" else []) + ["DejaVu Sans"]
     # text.parse_math off: names and titles come from input, and '$...$' must be drawn as typed,
     # not parsed as mathtext (which also fails on bad TeX); scheduler.cells states the policy
@@ -125,7 +125,7 @@ def _local_naive(s: pd.Series | pd.DatetimeIndex, tz) -> np.ndarray:
     return idx.tz_localize(None).to_numpy()
 
 
-def _time_axis(ax, start: pd.Timestamp, end: pd.Timestamp) -> None:
+def time_axis(ax, start: pd.Timestamp, end: pd.Timestamp) -> None:
     import matplotlib.dates as mdates
 
     hours = (end - start).total_seconds() / 3600
@@ -140,7 +140,7 @@ def _time_axis(ax, start: pd.Timestamp, end: pd.Timestamp) -> None:
         day += pd.Timedelta(days=1)
 
 
-def _png(fig) -> bytes:
+def png_bytes(fig) -> bytes:
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
@@ -187,7 +187,7 @@ def coverage_png(plan: Plan, lang: str) -> tuple[bytes, ChartLang]:
     import matplotlib.pyplot as plt
 
     sc, cl, L, colours, tz, step, start, end = c.sc, c.cl, c.cl.drawn, c.colours, c.tz, c.step, c.start, c.end
-    with matplotlib.rc_context(_rc(cl)):
+    with matplotlib.rc_context(rc_params(cl)):
         n = len(sc.config.queues)
         width = min(24.0, max(10.0, sc.n_slots * 0.16))
         fig, axes = plt.subplots(n, 1, figsize=(width, 3.2 * n + 0.8), sharex=True, squeeze=False)
@@ -219,14 +219,14 @@ def coverage_png(plan: Plan, lang: str) -> tuple[bytes, ChartLang]:
             ax.set_ylabel(t("agents", L, both=False))
             ax.set_title(f"{queue_label(q, L)}", loc="left", fontsize=11)
             ax.grid(axis="y", alpha=0.3)
-            _time_axis(ax, start, end)
+            time_axis(ax, start, end)
             h1, l1 = ax.get_legend_handles_labels()
             h2, l2 = ax2.get_legend_handles_labels()
             handles.update(zip(l1 + l2, h1 + h2, strict=True))
         fig.suptitle(_title(c, "coverage"), fontsize=13)
         fig.tight_layout(rect=(0, 0.06 / n, 1, 1))
         fig.legend(list(handles.values()), list(handles.keys()), loc="lower center", ncol=5, fontsize=9, frameon=False)
-        return _png(fig), cl
+        return png_bytes(fig), cl
 
 
 def gantt_png(plan: Plan, lang: str) -> tuple[bytes, ChartLang]:
@@ -247,7 +247,7 @@ def gantt_png(plan: Plan, lang: str) -> tuple[bytes, ChartLang]:
     row_h = 0.16 if n <= 150 else max(0.05, 36.0 / n)
     width = min(24.0, max(10.0, sc.n_slots * 0.16))
     slot_days = step / pd.Timedelta(days=1)
-    with matplotlib.rc_context(_rc(cl)):
+    with matplotlib.rc_context(rc_params(cl)):
         fig, ax = plt.subplots(figsize=(width, row_h * n + 1.8))
         # runs of consecutive slots with the same activity, gathered per activity so each colour
         # is one collection: one artist per run made 200 agents take seconds to draw
@@ -277,7 +277,7 @@ def gantt_png(plan: Plan, lang: str) -> tuple[bytes, ChartLang]:
             labels.append(f"{star}{aid}{name}")
         ax.set_yticks(range(len(agents)), labels, fontsize=7 if n <= 150 else 5)
         ax.set_ylim(len(agents) - 0.5, -0.5)
-        _time_axis(ax, start, end)
+        time_axis(ax, start, end)
         ax.xaxis.set_tick_params(labeltop=True, top=True)
         ax.grid(axis="x", alpha=0.3)
         handles = [Patch(facecolor=colours[q.id], label=queue_label(q, L)) for q in sc.config.queues]
@@ -287,4 +287,4 @@ def gantt_png(plan: Plan, lang: str) -> tuple[bytes, ChartLang]:
                   ncol=len(handles), fontsize=9, frameon=False)
         ax.set_title(_title(c, "gantt"), fontsize=13, pad=28)
         fig.tight_layout()
-        return _png(fig), cl
+        return png_bytes(fig), cl

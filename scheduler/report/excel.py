@@ -32,7 +32,7 @@ FIRST_SLOT_COL = len(FIXED_COLUMNS) + 1
 THIN = Side(style="thin", color="DDDDDD")
 
 
-def _put(ws, row: int, column: int, value: object = None):
+def put_cell(ws, row: int, column: int, value: object = None):
     """The cell at (row, column); text in it stays text whatever it begins with (scheduler.cells):
     openpyxl would make '=...' a live formula and '#N/A' an error value."""
     if isinstance(value, str):
@@ -86,34 +86,34 @@ def _grid(wb: Workbook, plan: Plan, lang: str) -> None:
     fills = {k: _fill(_light(v)) for k, v in colours.items()}
     slots = list(sc.slots)
     # row 1: title and legend
-    _put(ws, 1, 1, f"{t('rota', lang)} — {sc.config.name}").font = Font(bold=True, size=13)
+    put_cell(ws, 1, 1, f"{t('rota', lang)} — {sc.config.name}").font = Font(bold=True, size=13)
     col = FIRST_SLOT_COL
-    _put(ws, 1, col, t("legend", lang) + ":").font = Font(bold=True)
+    put_cell(ws, 1, col, t("legend", lang) + ":").font = Font(bold=True)
     col += 2
     for q in sc.config.queues:
-        c = _put(ws, 1, col, f"{q.id} = {queue_label(q, lang)}")
+        c = put_cell(ws, 1, col, f"{q.id} = {queue_label(q, lang)}")
         c.fill = fills[q.id]
         col += 4
-    c = _put(ws, 1, col, f"break = {t('break', lang)}")
+    c = put_cell(ws, 1, col, f"break = {t('break', lang)}")
     c.fill = fills["break"]
-    _put(ws, 1, col + 4, "★ = " + t("core_mark", lang))
+    put_cell(ws, 1, col + 4, "★ = " + t("core_mark", lang))
     # row 2: dates (merged per day), row 3: times, row 4 (hidden): keys
     heads = [t(k, lang) for k in FIXED_COLUMNS]
     for j, h in enumerate(heads, start=1):
-        _put(ws, 3, j, h).font = Font(bold=True)
-        _put(ws, KEY_ROW, j, FIXED_COLUMNS[j - 1])
+        put_cell(ws, 3, j, h).font = Font(bold=True)
+        put_cell(ws, KEY_ROW, j, FIXED_COLUMNS[j - 1])
     day_start = None
     for k, s in enumerate(slots):
         j = FIRST_SLOT_COL + k
         local = s.tz_convert(tz)
-        _put(ws, 3, j, local.strftime("%H:%M")).alignment = Alignment(text_rotation=90, horizontal="center")
-        _put(ws, KEY_ROW, j, s.isoformat())
+        put_cell(ws, 3, j, local.strftime("%H:%M")).alignment = Alignment(text_rotation=90, horizontal="center")
+        put_cell(ws, KEY_ROW, j, s.isoformat())
         day = local.date()
         if day_start is None or day != day_start[0]:
             if day_start is not None and j - 1 > day_start[1]:
                 ws.merge_cells(start_row=2, start_column=day_start[1], end_row=2, end_column=j - 1)
             day_start = (day, j)
-            _put(ws, 2, j, local.strftime("%Y-%m-%d %a")).font = Font(bold=True)
+            put_cell(ws, 2, j, local.strftime("%Y-%m-%d %a")).font = Font(bold=True)
     if day_start is not None and FIRST_SLOT_COL + len(slots) - 1 > day_start[1]:
         ws.merge_cells(start_row=2, start_column=day_start[1], end_row=2, end_column=FIRST_SLOT_COL + len(slots) - 1)
     ws.row_dimensions[KEY_ROW].hidden = True
@@ -124,21 +124,21 @@ def _grid(wb: Workbook, plan: Plan, lang: str) -> None:
     bold = Font(bold=True)
     for i, a in enumerate(sc.agents):
         r = FIRST_AGENT_ROW + i
-        _put(ws, r, 1, a.agent_id).font = bold if a.core else Font()
-        _put(ws, r, 2, a.name)
-        _put(ws, r, 3, _contract_label(sc.contract(a.contract).kind, lang) + (f" ({t('standby', lang, both=False)})" if a.standby else ""))
-        _put(ws, r, 4, "★" if a.core else "")
+        put_cell(ws, r, 1, a.agent_id).font = bold if a.core else Font()
+        put_cell(ws, r, 2, a.name)
+        put_cell(ws, r, 3, _contract_label(sc.contract(a.contract).kind, lang) + (f" ({t('standby', lang, both=False)})" if a.standby else ""))
+        put_cell(ws, r, 4, "★" if a.core else "")
         g = by_agent.get(a.agent_id)
         if g is None:
             continue
         for s, act in zip(g.slot_start, g.activity, strict=True):
-            c = _put(ws, r, col_of[pd.Timestamp(s).isoformat()], act)
+            c = put_cell(ws, r, col_of[pd.Timestamp(s).isoformat()], act)
             c.fill = fills.get(act, _fill("DDDDDD"))
             c.alignment = Alignment(horizontal="center")
             c.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
             if act == "break":
                 c.font = Font(italic=True, color="555555")
-    ws.freeze_panes = _put(ws, FIRST_AGENT_ROW, FIRST_SLOT_COL)
+    ws.freeze_panes = put_cell(ws, FIRST_AGENT_ROW, FIRST_SLOT_COL)
     ws.column_dimensions["A"].width = 9
     ws.column_dimensions["B"].width = 10
     ws.column_dimensions["C"].width = 10
@@ -154,14 +154,14 @@ def sheet_title(key: str, lang: str) -> str:
     return t(key, lang)[:31]
 
 
-def _table(wb: Workbook, title: str, df: pd.DataFrame, lang: str, tz, formats: dict[str, str] | None = None) -> None:
+def table_sheet(wb: Workbook, title: str, df: pd.DataFrame, lang: str, tz, formats: dict[str, str] | None = None) -> None:
     """A sheet with labelled headers (machine column names in a hidden row below), filters on."""
     ws = wb.create_sheet(sheet_title(title, lang))
     formats = formats or {}
     for j, c in enumerate(df.columns, start=1):
-        _put(ws, 1, j, column_label(c, lang)).font = Font(bold=True)
-        _put(ws, 1, j).alignment = Alignment(wrap_text=True, vertical="top")
-        _put(ws, 2, j, c)
+        put_cell(ws, 1, j, column_label(c, lang)).font = Font(bold=True)
+        put_cell(ws, 1, j).alignment = Alignment(wrap_text=True, vertical="top")
+        put_cell(ws, 2, j, c)
         ws.column_dimensions[get_column_letter(j)].width = 16 if c in ("slot_start", "time", "notes") else 12
     ws.row_dimensions[2].hidden = True
     for i, row in enumerate(df.itertuples(index=False), start=3):
@@ -172,7 +172,7 @@ def _table(wb: Workbook, title: str, df: pd.DataFrame, lang: str, tz, formats: d
                 v = None if math.isnan(v) else ("∞" if v > 0 else "-∞")
             elif isinstance(v, bool):
                 v = "★" if (c == "core" and v) else ("" if c == "core" else v)
-            cell = _put(ws, i, j, v)
+            cell = put_cell(ws, i, j, v)
             if isinstance(v, (int, float)) and not isinstance(v, bool) and c in formats:
                 cell.number_format = formats[c]
             elif c in ("slot_start", "time", "start", "end"):
@@ -189,20 +189,20 @@ def _summary_sheet(wb: Workbook, plan: Plan, lang: str, extra: list[tuple[str, s
     from scheduler.report.html import sizing_rows, summary_rows
 
     ws = wb.create_sheet(sheet_title("summary", lang))
-    _put(ws, 1, 1, t("summary", lang)).font = Font(bold=True, size=13)
+    put_cell(ws, 1, 1, t("summary", lang)).font = Font(bold=True, size=13)
     r = 2
     for label, value in summary_rows(plan, lang) + extra:
-        _put(ws, r, 1, label)
-        _put(ws, r, 2, value)
+        put_cell(ws, r, 1, label)
+        put_cell(ws, r, 2, value)
         r += 1
     r += 1
-    _put(ws, r, 1, t("sizing", lang)).font = Font(bold=True, size=13)
+    put_cell(ws, r, 1, t("sizing", lang)).font = Font(bold=True, size=13)
     r += 1
     for label, value, source in sizing_rows(plan.sizing):
-        _put(ws, r, 1, label)
-        _put(ws, r, 2, value)
+        put_cell(ws, r, 1, label)
+        put_cell(ws, r, 2, value)
         if source:
-            _put(ws, r, 3, t("source_formula", lang)).font = Font(italic=True, color="AA0000")
+            put_cell(ws, r, 3, t("source_formula", lang)).font = Font(italic=True, color="AA0000")
         r += 1
     ws.column_dimensions["A"].width = 42
     ws.column_dimensions["B"].width = 60
@@ -217,14 +217,14 @@ def write_rota_xlsx(plan: Plan, handover: pd.DataFrame, per_agent: pd.DataFrame,
     wb = Workbook()
     _grid(wb, plan, lang)
     cov = plan.coverage.drop(columns=[c for c in ("lost_value_yuan",) if c not in plan.coverage.columns])
-    _table(wb, "coverage", cov, lang, tz, {
+    table_sheet(wb, "coverage", cov, lang, tz, {
         "service_level": "0.0%", "abandon_rate": "0.0%", "occupancy": "0.0%", "asa_seconds": "0.0",
         "forecast": "0.0", "planned_demand": "0.0", "expected_lost_inquiries": "0.00", "lost_value_yuan": "#,##0.00",
     })
-    _table(wb, "handover", handover, lang, tz, {"open_chats": "0.0", "queue_open_chats": "0.0", "unpaid_orders": "0.0", "aftersale_cases": "0.0"})
-    _table(wb, "per_agent", per_agent, lang, tz, {"paid_hours": "0.0", "overtime_hours": "0.0", "night_hours": "0.0", "wage_yuan": "#,##0.00"})
+    table_sheet(wb, "handover", handover, lang, tz, {"open_chats": "0.0", "queue_open_chats": "0.0", "unpaid_orders": "0.0", "aftersale_cases": "0.0"})
+    table_sheet(wb, "per_agent", per_agent, lang, tz, {"paid_hours": "0.0", "overtime_hours": "0.0", "night_hours": "0.0", "wage_yuan": "#,##0.00"})
     if plan.changes is not None and len(plan.changes):
-        _table(wb, "changes", plan.changes, lang, tz)
+        table_sheet(wb, "changes", plan.changes, lang, tz)
     _summary_sheet(wb, plan, lang, extra_summary or [])
     tmp = path.with_name(f".{path.name}.tmp")
     wb.save(tmp)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 MAX_TABLE_ROWS = 1000
 
-_CSS = """
+PAGE_CSS = """
 body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","PingFang SC","Microsoft YaHei",system-ui,sans-serif;
 margin:0;padding:12px;color:#222;background:#fafafa;line-height:1.45}
 main{max-width:1200px;margin:auto}
@@ -50,7 +50,7 @@ small{color:#666}
 """
 
 
-def _e(v: Any) -> str:
+def escape(v: Any) -> str:
     return html.escape(str(v), quote=True)
 
 
@@ -116,22 +116,22 @@ def sizing_rows(sizing: dict) -> list[tuple[str, str, bool]]:
     return rows
 
 
-def _table(df: pd.DataFrame, lang: str, row_class: pd.Series | None = None, limit: int = MAX_TABLE_ROWS) -> str:
-    heads = "".join(f"<th>{_e(column_label(c, lang))}</th>" for c in df.columns)
+def html_table(df: pd.DataFrame, lang: str, row_class: pd.Series | None = None, limit: int = MAX_TABLE_ROWS) -> str:
+    heads = "".join(f"<th>{escape(column_label(c, lang))}</th>" for c in df.columns)
     body = []
     for i, row in enumerate(df.head(limit).itertuples(index=False)):
         cls = f' class="{row_class.iloc[i]}"' if row_class is not None and row_class.iloc[i] else ""
         cells = []
         for c, v in zip(df.columns, row, strict=True):
             num = isinstance(v, int | float) and not isinstance(v, bool)
-            cells.append(f'<td{" class=num" if num else ""}>{_e(_fmt(v, c))}</td>')
+            cells.append(f'<td{" class=num" if num else ""}>{escape(_fmt(v, c))}</td>')
         body.append(f"<tr{cls}>{''.join(cells)}</tr>")
-    more = f"<p><small>{_e(t('more_rows', lang, n=str(len(df) - limit)))}</small></p>" if len(df) > limit else ""
+    more = f"<p><small>{escape(t('more_rows', lang, n=str(len(df) - limit)))}</small></p>" if len(df) > limit else ""
     return f'<div class="scroll"><table><thead><tr>{heads}</tr></thead><tbody>{"".join(body)}</tbody></table></div>{more}'
 
 
-def _img(png: bytes, alt: str) -> str:
-    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+def png_img(png: bytes, alt: str) -> str:
+    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
 
 
 def _queue_totals(plan: Plan, lang: str) -> pd.DataFrame:
@@ -161,11 +161,11 @@ def render_report(plan: Plan, lang: str, *, coverage_png: bytes, gantt_png: byte
     parts: list[str] = []
     title = f"{t('report_title', L)} — {sc.config.name}"
     h = sc.config.horizon
-    parts.append(f"<h1>{_e(title)}</h1><p>{_e(sc.config.description)}<br><small>"
-                 f"{_e(h.start.isoformat())} – {_e(h.end.isoformat())} · {_e(sc.config.timezone)} · "
+    parts.append(f"<h1>{escape(title)}</h1><p>{escape(sc.config.description)}<br><small>"
+                 f"{escape(h.start.isoformat())} – {escape(h.end.isoformat())} · {escape(sc.config.timezone)} · "
                  f"{sc.slot_minutes} min</small></p>")
     if chart_lang.fell_back:
-        parts.append(f'<p class="warn">{_e(t("font_fallback", L))}</p>')
+        parts.append(f'<p class="warn">{escape(t("font_fallback", L))}</p>')
     # summary cards
     cards = [("objective", True), ("wage_cost", True), ("lost_inquiry_value", True)]
     cards += [("hire_cost", True)] if plan.hiring is not None else []
@@ -176,10 +176,10 @@ def render_report(plan: Plan, lang: str, *, coverage_png: bytes, gantt_png: byte
     for k, money in cards:
         if k in s:
             v = _fmt(s[k], k)
-            html_cards.append(f'<div class="card"><span>{_e(t(k, L))}</span><b>{"¥" if money else ""}{_e(v)}</b></div>')
+            html_cards.append(f'<div class="card"><span>{escape(t(k, L))}</span><b>{"¥" if money else ""}{escape(v)}</b></div>')
     if s.get("interrupted"):
-        html_cards.append(f'<div class="card"><span>{_e(t("interrupted", L))}</span><b>✓</b></div>')
-    parts.append(f"<h2>{_e(t('summary', L))}</h2><div class=\"cards\">{''.join(html_cards)}</div>")
+        html_cards.append(f'<div class="card"><span>{escape(t("interrupted", L))}</span><b>✓</b></div>')
+    parts.append(f"<h2>{escape(t('summary', L))}</h2><div class=\"cards\">{''.join(html_cards)}</div>")
     if plan.hiring is not None:
         parts.append(hiring_section(plan.hiring, L))
     # sizing
@@ -187,55 +187,55 @@ def render_report(plan: Plan, lang: str, *, coverage_png: bytes, gantt_png: byte
     if rows:
         sound = [(k, v) for k, v, src in rows if not src]
         source = [(k, v) for k, v, src in rows if src]
-        tbl = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in sound)
-        src_tbl = "".join(f"<tr class=src><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in source)
-        parts.append(f"<h2>{_e(t('sizing', L))}</h2><div class=\"cards\" style=\"grid-template-columns:repeat(auto-fit,minmax(280px,1fr))\">"
-                     f"<div><h3>{_e(t('sound_chain', L))}</h3><div class=scroll><table class=wrap>{tbl}</table></div></div>"
-                     + (f"<div><h3 class=src>{_e(t('source_formula', L))}</h3><div class=scroll><table class=wrap>{src_tbl}</table></div></div>" if source else "")
+        tbl = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in sound)
+        src_tbl = "".join(f"<tr class=src><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in source)
+        parts.append(f"<h2>{escape(t('sizing', L))}</h2><div class=\"cards\" style=\"grid-template-columns:repeat(auto-fit,minmax(280px,1fr))\">"
+                     f"<div><h3>{escape(t('sound_chain', L))}</h3><div class=scroll><table class=wrap>{tbl}</table></div></div>"
+                     + (f"<div><h3 class=src>{escape(t('source_formula', L))}</h3><div class=scroll><table class=wrap>{src_tbl}</table></div></div>" if source else "")
                      + "</div>")
     # coverage
-    parts.append(f"<h2>{_e(t('coverage', L))}</h2>{_img(coverage_png, t('coverage', L))}")
-    parts.append(_table(_queue_totals(plan, L), L))
+    parts.append(f"<h2>{escape(t('coverage', L))}</h2>{png_img(coverage_png, t('coverage', L))}")
+    parts.append(html_table(_queue_totals(plan, L), L))
     # gantt
     colours = queue_colours(sc)
-    legend = " ".join(f'<span class="sw" style="background:{colours[q.id]}"></span>{_e(queue_label(q, L))}' for q in sc.config.queues)
-    legend += f' <span class="sw" style="background:{colours["break"]}"></span>{_e(t("break", L))} · ★ {_e(t("core_mark", L))}'
-    parts.append(f"<h2>{_e(t('gantt', L))}</h2><p>{legend}</p>{_img(gantt_png, t('gantt', L))}")
+    legend = " ".join(f'<span class="sw" style="background:{colours[q.id]}"></span>{escape(queue_label(q, L))}' for q in sc.config.queues)
+    legend += f' <span class="sw" style="background:{colours["break"]}"></span>{escape(t("break", L))} · ★ {escape(t("core_mark", L))}'
+    parts.append(f"<h2>{escape(t('gantt', L))}</h2><p>{legend}</p>{png_img(gantt_png, t('gantt', L))}")
     # handover
-    parts.append(f"<h2>{_e(t('handover', L))}</h2>")
+    parts.append(f"<h2>{escape(t('handover', L))}</h2>")
     if len(gaps):
         g = (gaps.groupby(["time", "queue"], sort=True)
              .agg(leavers=("from_agent", "count"), from_agent=("from_agent", lambda x: ", ".join(x)), notes=("notes", "first"))
              .reset_index())
-        parts.append(f'<p class="bad">{_e(t("handover_gaps", L))}: {len(gaps)}</p>' + _table(g, L))
+        parts.append(f'<p class="bad">{escape(t("handover_gaps", L))}: {len(gaps)}</p>' + html_table(g, L))
     else:
-        parts.append(f'<p class="ok">{_e(t("no_gaps", L))}</p>')
+        parts.append(f'<p class="ok">{escape(t("no_gaps", L))}</p>')
     shown = handover.drop(columns=["queue_open_chats"], errors="ignore")
-    parts.append(_table(shown, L, row_class=shown.flag.map(lambda f: "gap" if f else "") if len(shown) else None))
+    parts.append(html_table(shown, L, row_class=shown.flag.map(lambda f: "gap" if f else "") if len(shown) else None))
     # per agent
-    parts.append(f"<h2>{_e(t('per_agent', L))}</h2>" + _table(per_agent, L))
+    parts.append(f"<h2>{escape(t('per_agent', L))}</h2>" + html_table(per_agent, L))
     # exceptions
-    parts.append(f"<h2>{_e(t('exceptions', L))}</h2>")
+    parts.append(f"<h2>{escape(t('exceptions', L))}</h2>")
     if check_ok is True:
-        parts.append(f'<p class="ok">{_e(t("check_ok", L))}</p>')
+        parts.append(f'<p class="ok">{escape(t("check_ok", L))}</p>')
     elif check_ok is False:
-        parts.append(f'<p class="bad">{_e(t("check_failed", L, n=str(len(check_lines))))}</p><ul>'
-                     + "".join(f"<li>{_e(x)}</li>" for x in check_lines[:200]) + "</ul>")
+        parts.append(f'<p class="bad">{escape(t("check_failed", L, n=str(len(check_lines))))}</p><ul>'
+                     + "".join(f"<li>{escape(x)}</li>" for x in check_lines[:200]) + "</ul>")
     else:
-        parts.append(f'<p class="warn">{_e(check_lines[0] if check_lines else "")}</p>')
+        parts.append(f'<p class="warn">{escape(check_lines[0] if check_lines else "")}</p>')
     short = plan.coverage[plan.coverage.shortfall > 0]
-    parts.append(f"<p>{_e(t('shortfall_slots', L, n=str(len(short))))}</p>")
+    parts.append(f"<p>{escape(t('shortfall_slots', L, n=str(len(short))))}</p>")
     if len(short):
         cols = [c for c in ("slot_start", "queue", "forecast", "required", "scheduled", "shortfall", "service_level") if c in short.columns]
-        parts.append(_table(short[cols], L, limit=200))
+        parts.append(html_table(short[cols], L, limit=200))
     if plan.changes is not None and len(plan.changes):
-        parts.append(f"<h2>{_e(t('changes', L))}</h2>" + _table(plan.changes, L))
-    stamp = f"{t('generated', L)}: scheduler {_e(s.get('versions', {}).get('scheduler', ''))} · sha256 {_e(str(s.get('input_sha256', ''))[:16])}"
+        parts.append(f"<h2>{escape(t('changes', L))}</h2>" + html_table(plan.changes, L))
+    stamp = f"{t('generated', L)}: scheduler {escape(s.get('versions', {}).get('scheduler', ''))} · sha256 {escape(str(s.get('input_sha256', ''))[:16])}"
     parts.append(f"<p><small>{stamp}</small></p>")
     lang_attr = "zh-CN" if L == "zh" else "en"
     return (f'<!DOCTYPE html><html lang="{lang_attr}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>{''.join(parts)}</main></body></html>\n")
+            f"<title>{escape(title)}</title><style>{PAGE_CSS}</style></head><body><main>{''.join(parts)}</main></body></html>\n")
 
 
 HIRING_COLUMNS = ["pool", "hired", "max", "cost_per_hire_yuan", "cost_yuan",
@@ -247,11 +247,11 @@ HIRING_COLUMNS = ["pool", "hired", "max", "cost_per_hire_yuan", "cost_yuan",
 def hiring_section(table: pd.DataFrame, lang: str) -> str:
     """The hiring decision: per pool how many are hired of how many, the hire cost, and what one
     more or one fewer would save, each said to be proven or a time-limited estimate."""
-    lines = "".join(f"<li><b>{_e(t('hiring_line', lang, pool=str(r.pool), hired=str(r.hired), max=str(r.max), cost=_fmt(float(r.cost_yuan))))}</b></li>"
+    lines = "".join(f"<li><b>{escape(t('hiring_line', lang, pool=str(r.pool), hired=str(r.hired), max=str(r.max), cost=_fmt(float(r.cost_yuan))))}</b></li>"
                     for r in table.itertuples())
     cols = [c for c in HIRING_COLUMNS if c in table.columns]
-    return (f"<h2>{_e(t('hiring', lang))}</h2><p>{_e(t('hiring_intro', lang))}</p><ul>{lines}</ul>"
-            + _table(table[cols], lang))
+    return (f"<h2>{escape(t('hiring', lang))}</h2><p>{escape(t('hiring_intro', lang))}</p><ul>{lines}</ul>"
+            + html_table(table[cols], lang))
 
 
 def write_report_html(text: str, path: Path) -> None:

@@ -61,7 +61,8 @@ def period_of(d: pd.Series, grain: str) -> pd.Series:
     return d.map(lambda x: f"{x.year}-{x.month:02d}")
 
 
-def _with_weights(rows: pd.DataFrame) -> pd.DataFrame:
+def with_response_weights(rows: pd.DataFrame) -> pd.DataFrame:
+    """Response seconds times buyers answered, so sums of them give answered-weighted means."""
     r = rows.copy()
     r["first_response_weighted"] = r.first_response_seconds * r.buyers_answered
     r["avg_response_weighted"] = r.avg_response_seconds * r.buyers_answered
@@ -83,7 +84,7 @@ def kpi_table(stats: AgentStats, sc: Scenario) -> pd.DataFrame:
     """grain, period, scope (team | agent), agent_id, the sums, the KPIs, each agent's KPI against
     the team median (`<kpi>_vs_median`, a ratio) and against their own last period
     (`<kpi>_vs_last`, a ratio; empty in an agent's first period)."""
-    rows = _with_weights(stats.rows)
+    rows = with_response_weights(stats.rows)
     hourly = stats.hourly
     if hourly:
         rows = _answer_expectation(rows)

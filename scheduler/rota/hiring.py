@@ -14,13 +14,10 @@ cost) pays its hire cost by the same rule, so every engine and the checker price
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from scheduler.rota.options import n_days
+from scheduler.rota.state import RotaModel
 from scheduler.scenario import Agent
-
-RotaModel = Any
-"""scheduler.rota.model.RotaModel, which imports this module (so it is not imported here)."""
 
 
 def pays_hire(agent: Agent) -> bool:

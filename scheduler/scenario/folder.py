@@ -118,6 +118,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         except InputError as exc:
             problems += exc.problems
     problems += _cross_checks(config, agents, config.files.agents, root)
+    problems += _pay_checks(config, agents, root)
     candidates = candidates_of(config)
     problems += _candidate_checks(candidates, agents, config.files.agents, root)
     if problems:
@@ -181,3 +182,29 @@ def _cross_checks(
                         yaml_line(root, ("contracts", cid, "break_minutes")))
             )
     return problems
+
+
+def _pay_checks(config: ScenarioConfig, agents: list[Agent], root: yaml.Node | None = None) -> list[Problem]:
+    """The pay scheme against the contracts and agents: a base for every contract, levels only
+    for agents of agents.csv, and a level for every agent when there is no default."""
+    pay = config.pay
+    if pay is None:
+        return []
+    out = []
+
+    def bad(loc: tuple, found: str, allowed: str) -> None:
+        out.append(Problem("scenario.yaml", ".".join(str(p) for p in loc), found, allowed, yaml_line(root, loc)))
+
+    for cid in sorted(set(config.contracts) - set(pay.base)):
+        bad(("pay", "base"), f"no base for contract {cid!r}", f"a base for every contract: {sorted(config.contracts)}")
+    for cid in sorted(set(pay.base) - set(config.contracts)):
+        bad(("pay", "base", cid), repr(cid), f"a contract from contracts: {sorted(config.contracts)}")
+    ids = {a.agent_id for a in agents}
+    for aid in sorted(set(pay.agent_levels) - ids):
+        bad(("pay", "agent_levels", aid), repr(aid), f"an agent_id of {config.files.agents}")
+    if pay.default_level is None:
+        missing = sorted(ids - set(pay.agent_levels))
+        if missing:
+            bad(("pay", "agent_levels"), f"no level for {len(missing)} agent(s): {', '.join(missing[:5])}",
+                "a level for every agent, or pay.default_level")
+    return out

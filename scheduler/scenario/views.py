@@ -121,14 +121,14 @@ class Scenario(BaseModel):
 # --- calendar days -------------------------------------------------------------------------------
 def slot_days(scenario: Scenario) -> np.ndarray:
     """Local calendar day index of every slot (0 = the horizon's first local day)."""
-    first = scenario.slots[0].normalize()
-    return np.asarray((scenario.slots.normalize() - first).days, dtype=np.int64)
+    local = scenario.slots.tz_localize(None).normalize()  # wall-clock dates: a 23- or 25-hour day is one day
+    return np.asarray((local - local[0]).days, dtype=np.int64)
 
 
 def day_of_slot(scenario: Scenario, k: int) -> int:
     """Local calendar day index (0 = the horizon's first day) of slot k."""
-    first = scenario.slots[0].normalize()
-    return int((scenario.slots[k].normalize() - first).days)
+    first = scenario.slots[0].date()
+    return (scenario.slots[k].date() - first).days  # calendar dates: a 23- or 25-hour day is one day
 
 
 def n_days(scenario: Scenario) -> int:

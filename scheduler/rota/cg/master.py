@@ -29,7 +29,7 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-from scheduler.rota.model import Demand, Unit
+from scheduler.rota.model import Demand, Unit, preference_prices
 from scheduler.scenario import Scenario
 from scheduler.scenario.views import night_mask, slot_phases
 
@@ -370,27 +370,15 @@ def option_entries(m: Master, c: int) -> None:
 
 
 def preference_fen(m: Master, u: Unit) -> np.ndarray:
-    """Per option: its priced requests and refusals (cost_preferences); the constant part of the
-    requests (a requested hour not worked costs its price) goes to the master's constant."""
-    sc = m.scenario
+    """Per option: its priced requests and refusals (model.preference_prices, as cost_preferences
+    prices them); the constant part of the requests goes to the master's constant."""
     out = np.zeros(len(u.options))
     if u.size != 1:
         return out
-    default = sc.config.preferences.default_price_yuan_per_hour
-    per_slot = np.zeros(sc.n_slots)
-    for p in sc.preference_rows:
-        if p.agent_id != u.agent.agent_id:
-            continue
-        yuan = p.price_yuan_per_hour if p.price_yuan_per_hour is not None else default
-        price = int(round(yuan * sc.slot_minutes / 60 * 100))
-        ks = list(sc.window_slots(p.start, p.end))
-        if p.kind == "refuse":
-            per_slot[ks] += price
-        else:
-            m.constant_fen += price * len(ks)
-            per_slot[ks] -= price
-    if per_slot.any():
-        out = np.array([per_slot[list(o.working_slots())].sum() for o in u.options])
+    per_slot, constant = preference_prices(m.scenario, u.agent.agent_id)
+    m.constant_fen += constant
+    if per_slot:
+        out = np.array([sum(per_slot.get(t, 0) for t in o.working_slots()) for o in u.options], dtype=np.float64)
     return out
 
 
