@@ -148,13 +148,17 @@ def validate(scenario: Annotated[str, typer.Argument(help="A built-in name (doub
         if sc.config.event:
             typer.echo(f"event      {sc.config.event.name}: {sc.config.event.start.isoformat()} .. {sc.config.event.end.isoformat()}")
         typer.echo("queues     " + ", ".join(f"{q.id} ({q.name or q.kind})" for q in sc.config.queues))
-        per = Counter(a.contract for a in sc.agents)
-        core = sum(a.core for a in sc.agents)
-        standby = sum(a.standby for a in sc.agents)
+        team = [a for a in sc.agents if not a.candidate]
+        per = Counter(a.contract for a in team)
+        core = sum(a.core for a in team)
+        standby = sum(a.standby for a in team)
         typer.echo(
-            f"agents     {len(sc.agents)}: " + ", ".join(f"{n} {c}" for c, n in sorted(per.items()))
+            f"agents     {len(team)}: " + ", ".join(f"{n} {c}" for c, n in sorted(per.items()))
             + f"; {core} core, {standby} standby"
         )
+        for pid, p in sc.config.hiring.pools.items():
+            typer.echo(f"hiring     {pid}: up to {p.max} {p.contract} (at least {p.min}), ¥{p.cost_yuan:,.0f} a hire, "
+                       f"skills {';'.join(p.skills)}")
         typer.echo(f"history    {len(sc.history)} rows, {sc.history.slot_start.min().isoformat()} .. {sc.history.slot_start.max().isoformat()}")
         typer.echo(f"inputs     sha256 {sc.input_sha256[:16]}")
         typer.echo("ok")
