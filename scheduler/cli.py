@@ -229,22 +229,14 @@ def _progress_printer(quiet: bool, time_limit: float):
     return bar, update
 
 
-def _marginal(row: Any, label: str) -> str:
-    value = getattr(row, f"value_of_{label}_yuan")
-    basis = str(getattr(row, f"{label}_basis"))
-    if value is None or value != value:  # None or NaN: not measured, and why
-        return basis
-    lo, hi = getattr(row, f"value_of_{label}_min_yuan"), getattr(row, f"value_of_{label}_max_yuan")
-    kind = "proven" if basis.startswith("proven") else f"estimate, proven range ¥{lo:,.0f} to ¥{hi:,.0f}"
-    return f"saves ¥{value:,.0f} ({kind})"
-
-
 def _hiring_lines(table: Any) -> list[str]:
     """The hiring decision per pool, as `scheduler plan` prints it (hiring.csv has it all)."""
+    from scheduler.report.html import marginal_words
+
     if table is None:
         return []
-    return [f"hire {r.pool}: {r.hired} of at most {r.max} (¥{r.cost_yuan:,.0f} one-off); one more: {_marginal(r, 'one_more')}; "
-            f"the last one: {_marginal(r, 'one_fewer')}" for r in table.itertuples()]
+    return [f"hire {r.pool}: {r.hired} of at most {r.max} (¥{r.cost_yuan:,.0f} one-off); one more: {marginal_words(r, 'one_more')}; "
+            f"the last one: {marginal_words(r, 'one_fewer')}" for r in table.itertuples()]
 
 
 @app.command("plan")

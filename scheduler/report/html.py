@@ -244,10 +244,24 @@ HIRING_COLUMNS = ["pool", "hired", "max", "cost_per_hire_yuan", "cost_yuan",
                   "decision"]
 
 
+def marginal_words(row: Any, label: str) -> str:
+    """What one more (`one_more`) or the last (`one_fewer`) hire saves, and whether that is proven
+    or a time-limited estimate with its proven range (or why it was not measured)."""
+    value = getattr(row, f"value_of_{label}_yuan")
+    basis = str(getattr(row, f"{label}_basis"))
+    if value is None or value != value:  # None or NaN: not measured, and why
+        return basis
+    lo, hi = getattr(row, f"value_of_{label}_min_yuan"), getattr(row, f"value_of_{label}_max_yuan")
+    kind = "proven" if basis.startswith("proven") else f"estimate, proven range ¥{lo:,.0f} to ¥{hi:,.0f}"
+    return f"saves ¥{value:,.0f} ({kind})"
+
+
 def hiring_section(table: pd.DataFrame, lang: str) -> str:
     """The hiring decision: per pool how many are hired of how many, the hire cost, and what one
     more or one fewer would save, each said to be proven or a time-limited estimate."""
-    lines = "".join(f"<li><b>{escape(t('hiring_line', lang, pool=str(r.pool), hired=str(r.hired), max=str(r.max), cost=_fmt(float(r.cost_yuan))))}</b></li>"
+    lines = "".join(f"<li><b>{escape(t('hiring_line', lang, pool=str(r.pool), hired=str(r.hired), max=str(r.max), cost=_fmt(float(r.cost_yuan))))}</b>"
+                    f"<br>{escape(t('one_more', lang))}: {escape(marginal_words(r, 'one_more'))}"
+                    f"<br>{escape(t('one_fewer', lang))}: {escape(marginal_words(r, 'one_fewer'))}</li>"
                     for r in table.itertuples())
     cols = [c for c in HIRING_COLUMNS if c in table.columns]
     return (f"<h2>{escape(t('hiring', lang))}</h2><p>{escape(t('hiring_intro', lang))}</p><ul>{lines}</ul>"

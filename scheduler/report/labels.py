@@ -42,6 +42,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "value_of_one_more_max_yuan": ("（已证上限）", "(proven at most)"),
     "value_of_one_fewer_min_yuan": ("（已证下限）", "(proven at least)"),
     "value_of_one_fewer_max_yuan": ("（已证上限）", "(proven at most)"),
+    "one_more": ("多招一人", "One more hire"),
+    "one_fewer": ("最后一人", "The last hire"),
     "one_more_basis": ("多招一人：依据", "One more: basis"),
     "one_fewer_basis": ("少招一人：依据", "One fewer: basis"),
     # summary figures
