@@ -134,7 +134,9 @@ def solve_rota(
         for balance in (False, True):
             m.model.clear_hints()
             hint_from_aggregate(m, agg, agg_solver, classes, balance)
-            done = complete_hint(m, seed, workers, max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.25))
+            # candidate hires make the model larger: its completion gets a longer floor on a loaded machine
+            floor = 2.5 if scenario.candidates else 1.0
+            done = complete_hint(m, seed, workers, max(floor, (time_limit - (time.perf_counter() - t0)) * 0.25))
             if done is not None:
                 splits.append(done)
             if done is not None and (fallback is None or done.objective_value < fallback.objective_value):
