@@ -271,6 +271,7 @@ def write_plan_files(plan: Plan, folder: Path) -> None:
     copy_scenario(sc.folder, folder / "scenario")
     if plan.hiring is not None:
         write_csv(plan.hiring, folder / "hiring.csv")
+    if plan.hiring is not None or plan.hires:
         list_hires(sc, plan.hires, folder / "scenario")
     write_csv(plan.forecast, folder / "forecast.csv")
     write_csv(plan.staffing, folder / "staffing.csv")
