@@ -64,7 +64,7 @@ from scheduler.rota.costs import preference_prices  # noqa: E402
 from scheduler.rota.options import AgentOptions, slot_time  # noqa: E402
 from scheduler.rota.roster_rules import rules_from_scenario  # noqa: E402
 from scheduler.rota.solve import options_of  # noqa: E402
-from scheduler.scenario import Scenario, load_scenario  # noqa: E402
+from scheduler.scenario import Scenario, hired_team, load_scenario  # noqa: E402
 from scheduler.scenario.views import day_of_slot, n_days, night_mask, slot_phases  # noqa: E402
 from scheduler.staffing_model import staffing  # noqa: E402
 
@@ -103,8 +103,10 @@ count; every rota above is scored by it from the rota alone):
 # The instance, from our pipeline
 # ---------------------------------------------------------------------------------------------
 def prepare(name: str) -> tuple[Scenario, pd.DataFrame, Demand]:
-    """Scenario -> forecast -> staffing -> priced demand, as `scheduler plan` feeds `solve_rota`."""
-    sc = load_scenario(name)
+    """Scenario -> forecast -> staffing -> priced demand, as `scheduler plan` feeds `solve_rota`.
+    The team as in agents.csv: the peer has no hiring decision, so the scenario's candidate hires
+    (double11's pools) are left out and both solvers plan the same team."""
+    sc = hired_team(load_scenario(name), set())
     fc = forecast(sc)
     return sc, fc, priced_demand(sc, staffing(sc, fc))
 

@@ -148,13 +148,17 @@ def validate(scenario: Annotated[str, typer.Argument(help="A built-in name (doub
         if sc.config.event:
             typer.echo(f"event      {sc.config.event.name}: {sc.config.event.start.isoformat()} .. {sc.config.event.end.isoformat()}")
         typer.echo("queues     " + ", ".join(f"{q.id} ({q.name or q.kind})" for q in sc.config.queues))
-        per = Counter(a.contract for a in sc.agents)
-        core = sum(a.core for a in sc.agents)
-        standby = sum(a.standby for a in sc.agents)
+        team = [a for a in sc.agents if not a.candidate]
+        per = Counter(a.contract for a in team)
+        core = sum(a.core for a in team)
+        standby = sum(a.standby for a in team)
         typer.echo(
-            f"agents     {len(sc.agents)}: " + ", ".join(f"{n} {c}" for c, n in sorted(per.items()))
+            f"agents     {len(team)}: " + ", ".join(f"{n} {c}" for c, n in sorted(per.items()))
             + f"; {core} core, {standby} standby"
         )
+        for pid, p in sc.config.hiring.pools.items():
+            typer.echo(f"hiring     {pid}: up to {p.max} {p.contract} (at least {p.min}), ¥{p.cost_yuan:,.0f} a hire, "
+                       f"skills {';'.join(p.skills)}")
         typer.echo(f"history    {len(sc.history)} rows, {sc.history.slot_start.min().isoformat()} .. {sc.history.slot_start.max().isoformat()}")
         typer.echo(f"inputs     sha256 {sc.input_sha256[:16]}")
         typer.echo("ok")
@@ -225,6 +229,16 @@ def _progress_printer(quiet: bool, time_limit: float):
     return bar, update
 
 
+def _hiring_lines(table: Any) -> list[str]:
+    """The hiring decision per pool, as `scheduler plan` prints it (hiring.csv has it all)."""
+    from scheduler.report.html import marginal_words
+
+    if table is None:
+        return []
+    return [f"hire {r.pool}: {r.hired} of at most {r.max} (¥{r.cost_yuan:,.0f} one-off); one more: {marginal_words(r, 'one_more')}; "
+            f"the last one: {marginal_words(r, 'one_fewer')}" for r in table.itertuples()]
+
+
 @app.command("plan")
 def plan_cmd(
     scenario: Annotated[str, typer.Argument(help="A built-in name or a scenario folder.")] = "double11",
@@ -265,10 +279,13 @@ def plan_cmd(
         s = result.summary
         typer.echo(f"{s['status']}{' (interrupted: best rota so far)' if s['interrupted'] else ''}: "
                    f"cost ¥{s['objective']:,.2f} (wages ¥{s['wage_cost']:,.2f}, lost inquiries ¥{s['lost_inquiry_value']:,.2f}, "
-                   f"other ¥{s['other_costs']:,.2f}); lower bound ¥{s['lower_bound']:,.2f}, gap {s['gap']:.2%}, "
+                   + (f"hires ¥{s['hire_cost']:,.2f}, " if s.get("hires") is not None else "")
+                   + f"other ¥{s['other_costs']:,.2f}); lower bound ¥{s['lower_bound']:,.2f}, gap {s['gap']:.2%}, "
                    f"{s['solve_seconds']:.1f} s")
         typer.echo(f"{s['agents_scheduled']} agents, {s['shifts']} shifts, {s['paid_hours']:,.0f} paid hours; "
                    f"shortfall {s['shortfall_agent_hours']:,.0f} agent-hours, {s['expected_lost_inquiries']:,.0f} inquiries expected lost")
+        for line in _hiring_lines(result.hiring):
+            typer.echo(line)
         typer.echo(f"wrote {out}")
 
     guarded(body)

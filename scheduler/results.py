@@ -43,3 +43,7 @@ class Plan:
     """A replan's change list (changes.csv), None for a plan."""
     imbalance: pd.DataFrame | None = None
     """A replan's reforecast against the old plan (imbalance.csv), None for a plan."""
+    hiring: pd.DataFrame | None = None
+    """The hiring decision per pool (hiring.csv), None when the scenario offers no candidates."""
+    hires: list = field(default_factory=list)
+    """The hired candidates, as agents of the team (the plan folder's scenario copy lists them)."""

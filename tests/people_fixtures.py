@@ -6,7 +6,8 @@ import pandas as pd
 
 from scheduler.pipeline import Plan, coverage_table, priced_demand, summarise
 from scheduler.rota import RotaResult, solve_rota
-from scheduler.scenario import Scenario
+from scheduler.rota.hiring import hired_ids
+from scheduler.scenario import Scenario, hired_team
 from scheduler.staffing_model import staffing
 
 # inquiries per hour of day (small_shop's test load from test_rota)
@@ -28,8 +29,11 @@ def plan_from_forecast(sc: Scenario, fc: pd.DataFrame, time_limit: float) -> Pla
     st = staffing(sc, fc)
     rota = solve_rota(sc, priced_demand(sc, st), time_limit=time_limit)
     cov = coverage_table(sc, fc, st, rota.assignments)
-    return Plan(scenario=sc, forecast=fc, staffing=st, rota=rota, coverage=cov,
-                summary=summarise(sc, rota, cov, {}, None, time_limit), sizing={})
+    hired = hired_ids(rota.shifts, sc)  # as pipeline.plan: the team as planned (double11 offers hires)
+    team = hired_team(sc, hired)
+    return Plan(scenario=team, forecast=fc, staffing=st, rota=rota, coverage=cov,
+                summary=summarise(sc, rota, cov, {}, None, time_limit), sizing={},
+                hires=[a for a in team.agents if a.agent_id in hired])
 
 
 def plan_from_rota(sc: Scenario, fc: pd.DataFrame, shifts: pd.DataFrame, assignments: pd.DataFrame) -> Plan:

@@ -21,8 +21,10 @@ def test_builtin_scenarios_validate(cli, name):
 def test_double11_shape(double11):
     assert double11.n_slots == 72
     assert [q.id for q in double11.config.queues] == ["presale", "aftersale"]
-    contracts = [a.contract for a in double11.agents]
+    contracts = [a.contract for a in double11.agents if not a.candidate]
     assert contracts.count("full_time") == 80 and contracts.count("part_time") == 120
+    pools = {p: sum(a.pool == p for a in double11.candidates) for p in double11.config.hiring.pools}
+    assert pools == {"students": 20, "morning": 20}
     # at least 8 normal weeks plus last year's event window in the history
     days = double11.history.slot_start.dt.normalize().nunique()
     assert days >= 8 * 7 + 7

@@ -58,6 +58,19 @@ class Rota:
     paid_agent: np.ndarray
     """Paid hours over the horizon."""
 
+    @property
+    def unhired(self) -> np.ndarray:
+        """Per agent: a candidate hire with no shift in the rota, so not hired (RULES.md: it has
+        no duty, and no hours of the team to compare)."""
+        has_shift = np.bincount(self.sh.agent.astype(np.int64), minlength=self.ctx.A)[: self.ctx.A] > 0
+        return self.ctx.candidate & ~has_shift
+
+    @property
+    def hire_cost(self) -> float:
+        """One-off cost of every agent with a hire cost who works at least one shift."""
+        has_shift = np.bincount(self.sh.agent.astype(np.int64), minlength=self.ctx.A)[: self.ctx.A] > 0
+        return float(self.ctx.hire_cost[has_shift].sum())
+
     def aid(self, i: int) -> str:
         return self.ctx.agents[i].agent_id
 

@@ -43,6 +43,8 @@ class Context:
         self.contract = [a.contract for a in sc.agents]
         self.core = np.array([a.core for a in sc.agents], dtype=bool)
         self.standby = np.array([a.standby for a in sc.agents], dtype=bool)
+        self.candidate = np.array([a.candidate for a in sc.agents], dtype=bool)
+        self.hire_cost = np.array([a.hire_cost_yuan for a in sc.agents], dtype=float)
         self.part_time = np.array([cfg.contracts[a.contract].kind == "part_time" for a in sc.agents], dtype=bool)
         self.wage = np.array([sc.wage(a) for a in sc.agents], dtype=float)
         self.skill = np.zeros((self.A, max(self.Q, 1)), dtype=bool)

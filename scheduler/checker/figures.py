@@ -26,7 +26,7 @@ def figures(r: Rota, notes: list[str]) -> tuple[dict[str, float | None], pd.Data
     fairness = 0.0
     f = cfg.fairness
     for cid in cfg.contracts:
-        members = np.array([c == cid for c in ctx.contract], dtype=bool) & ~ctx.standby
+        members = np.array([c == cid for c in ctx.contract], dtype=bool) & ~ctx.standby & ~r.unhired
         if members.any():
             fairness += (np.ptp(r.paid_agent[members]) * f.hours_spread_yuan_per_hour
                          + np.ptp(night_h[members]) * f.night_spread_yuan_per_hour)
@@ -53,12 +53,14 @@ def figures(r: Rota, notes: list[str]) -> tuple[dict[str, float | None], pd.Data
         a, b = r.act[:, :-1], r.act[:, 1:]
         switches = int(((a >= 0) & (b >= 0) & (a != b) & ~starts[:, 1:]).sum())
     queue_changes = switches * cfg.queue_change_yuan
+    hire_cost = r.hire_cost
     figs: dict[str, float | None] = {
         "wage_cost": wage_cost,
         "call_in_cost": float(r.call_in.sum()),
         "fairness_cost": float(fairness),
         "preference_cost": float(pref),
         "queue_change_cost": float(queue_changes),
+        "hire_cost": hire_cost,
         "paid_hours": float(r.paid[r.valid].sum()),
         "overtime_hours": float(r.ot[r.valid].sum()),
         "shifts": float(len(sh)),
@@ -74,7 +76,7 @@ def figures(r: Rota, notes: list[str]) -> tuple[dict[str, float | None], pd.Data
             lost_inquiry_value=value,
             expected_lost_inquiries=lost,
             shortfall_agent_hours=float(cov["shortfall"].sum() * ctx.slot_h),
-            objective=wage_cost + value + fairness + pref + queue_changes,
+            objective=wage_cost + value + fairness + pref + queue_changes + hire_cost,
         )
     return {k: figs[k] for k in (*FIGURE_KEYS, "paid_hours", "overtime_hours", "shifts")}, cov
 

@@ -362,7 +362,7 @@ def rule_evening_all_hands(r: Rota, out: Findings) -> None:
         if not len(ks):
             continue
         listed = np.array([w.contracts is None or c in w.contracts for c in ctx.contract], dtype=bool)
-        who = listed & ~ctx.standby
+        who = listed & ~ctx.standby & ~r.unhired
         miss = who[:, None] & ctx.avail[:, ks] & ~r.work[:, ks]
         for i in np.flatnonzero(miss.any(axis=1)):
             lab = np.where(miss[i], np.where(r.brk[i, ks], 2, 1), 0)

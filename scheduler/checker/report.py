@@ -23,10 +23,11 @@ FIGURE_KEYS = (
     "fairness_cost",
     "preference_cost",
     "queue_change_cost",
+    "hire_cost",
     "objective",
 )
 MONEY_KEYS = {"wage_cost", "call_in_cost", "lost_inquiry_value", "fairness_cost", "preference_cost", "queue_change_cost",
-              "objective"}
+              "hire_cost", "objective"}
 HOURS_TOL = 0.01
 """Stated hours (paid_hours, overtime_hours) may be rounded to 2 decimals."""
 
@@ -53,7 +54,8 @@ class CheckReport:
     violations: list[Violation] = field(default_factory=list)
     figures: dict[str, float | None] = field(default_factory=dict)
     """wage_cost (call-in fees included), call_in_cost (those fees alone), lost_inquiry_value,
-    expected_lost_inquiries, shortfall_agent_hours, fairness_cost, preference_cost, objective,
+    expected_lost_inquiries, shortfall_agent_hours, fairness_cost, preference_cost, hire_cost
+    (one-off cost of the hired: agents with a hire cost who work), objective,
     plus paid_hours, overtime_hours, shifts. None when it needs the forecast and there is none."""
     coverage: pd.DataFrame = field(default_factory=pd.DataFrame)
     """slot_start, queue, planned_demand, required, scheduled, shortfall, expected_lost_inquiries."""
@@ -95,6 +97,7 @@ def format_report(report: CheckReport) -> str:
         "fairness_cost": ("fairness", "yuan"),
         "preference_cost": ("preferences", "yuan"),
         "queue_change_cost": ("queue changes inside shifts", "yuan"),
+        "hire_cost": ("hire cost (one-off)", "yuan"),
         "objective": ("objective", "yuan"),
         "paid_hours": ("paid hours", "h"),
         "overtime_hours": ("overtime hours", "h"),

@@ -29,6 +29,7 @@ from scheduler.errors import InputError, Problem
 from scheduler.replanning import ABSENT_REASON
 from scheduler.results import Plan
 from scheduler.scenario import Scenario
+from scheduler.scenario.config_file import without_setting
 
 try:
     import fcntl
@@ -221,6 +222,41 @@ def copy_scenario(scenario_folder: Path, dest: Path) -> None:
             shutil.copyfile(p, dest / p.name)  # never a link's target outside the scenario folder
 
 
+AGENT_COLUMNS = ["agent_id", "name", "contract", "core", "skills", "availability", "standby", "hourly_wage_yuan",
+                 "pool", "hire_cost_yuan"]
+
+
+def _windows(windows: tuple[tuple[int, int], ...]) -> str:
+    def hhmm(m: int) -> str:
+        return f"{m // 60:02d}:{m % 60:02d}"
+    return ";".join(f"{hhmm(lo)}-{hhmm(hi - 1440 if hi > 1440 else hi)}" for lo, hi in windows)
+
+
+def list_hires(scenario: Scenario, hires: list, copy: Path) -> None:
+    """The plan folder's scenario copy as planned: the hired candidates appended to agents.csv
+    (with their pool and hire cost) and the `hiring` section cut from scenario.yaml, so check and
+    replan see the hires as agents of the team and nothing would hire again. Team rows keep their
+    cells as typed; the new rows' cells go through scheduler.cells like every CSV we write."""
+    agents_csv = copy / scenario.config.files.agents
+    with agents_csv.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    header = [h.strip() for h in rows[0]]
+    extra = [c for c in AGENT_COLUMNS if c not in header]
+    out = [header + extra] + [r + [""] * len(extra) for r in rows[1:] if any(c.strip() for c in r)]
+    for a in hires:
+        cells = {"agent_id": a.agent_id, "name": a.name, "contract": a.contract, "core": str(a.core).lower(),
+                 "skills": ";".join(a.skills), "availability": _windows(a.availability), "standby": str(a.standby).lower(),
+                 "hourly_wage_yuan": "" if a.hourly_wage_yuan is None else f"{a.hourly_wage_yuan:g}",
+                 "pool": a.pool or "", "hire_cost_yuan": f"{a.hire_cost_yuan:g}"}
+        out.append([neutralise_value(cells.get(c, "")) for c in header + extra])
+    tmp = agents_csv.with_name(f".{agents_csv.name}.tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(out)
+    os.replace(tmp, agents_csv)
+    yaml_path = copy / "scenario.yaml"
+    yaml_path.write_text(without_setting(yaml_path.read_text(encoding="utf-8-sig"), "hiring"), encoding="utf-8")
+
+
 def write_forecast(scenario: Scenario, out_dir: Path) -> pd.DataFrame:
     """forecast.csv and sizing.json into `out_dir` (which must exist)."""
     fc = forecast(scenario)
@@ -233,6 +269,10 @@ def write_plan_files(plan: Plan, folder: Path) -> None:
     """The files of the output contract into `folder` (which must exist)."""
     sc = plan.scenario
     copy_scenario(sc.folder, folder / "scenario")
+    if plan.hiring is not None:
+        write_csv(plan.hiring, folder / "hiring.csv")
+    if plan.hiring is not None or plan.hires:
+        list_hires(sc, plan.hires, folder / "scenario")
     write_csv(plan.forecast, folder / "forecast.csv")
     write_csv(plan.staffing, folder / "staffing.csv")
     write_csv(plan.rota.shifts, folder / "shifts.csv")

@@ -82,10 +82,10 @@ def _fmt(v: Any, key: str = "") -> str:
 def summary_rows(plan: Plan, lang: str) -> list[tuple[str, str]]:
     """(label, value) pairs of the run's summary: status, cost split, bound and gap, sizes."""
     s = plan.summary
-    keys = ["scenario", "status", "objective", "wage_cost", "lost_inquiry_value", "other_costs", "lower_bound", "gap",
+    keys = ["scenario", "status", "objective", "wage_cost", "lost_inquiry_value", "hire_cost", "other_costs", "lower_bound", "gap",
             "solve_seconds", "agents_scheduled", "shifts", "paid_hours", "shortfall_agent_hours",
             "expected_lost_inquiries", "value_per_inquiry", "seed", "input_sha256"]
-    money = {"objective", "wage_cost", "lost_inquiry_value", "other_costs", "lower_bound", "value_per_inquiry"}
+    money = {"objective", "wage_cost", "lost_inquiry_value", "hire_cost", "other_costs", "lower_bound", "value_per_inquiry"}
     rows = []
     for k in keys:
         if k not in s:
@@ -167,7 +167,9 @@ def render_report(plan: Plan, lang: str, *, coverage_png: bytes, gantt_png: byte
     if chart_lang.fell_back:
         parts.append(f'<p class="warn">{escape(t("font_fallback", L))}</p>')
     # summary cards
-    cards = [("objective", True), ("wage_cost", True), ("lost_inquiry_value", True), ("other_costs", True),
+    cards = [("objective", True), ("wage_cost", True), ("lost_inquiry_value", True)]
+    cards += [("hire_cost", True)] if plan.hiring is not None else []
+    cards += [("other_costs", True),
              ("status", False), ("gap", False), ("lower_bound", True), ("shortfall_agent_hours", False),
              ("expected_lost_inquiries", False), ("agents_scheduled", False), ("shifts", False), ("paid_hours", False)]
     html_cards = []
@@ -178,6 +180,8 @@ def render_report(plan: Plan, lang: str, *, coverage_png: bytes, gantt_png: byte
     if s.get("interrupted"):
         html_cards.append(f'<div class="card"><span>{escape(t("interrupted", L))}</span><b>✓</b></div>')
     parts.append(f"<h2>{escape(t('summary', L))}</h2><div class=\"cards\">{''.join(html_cards)}</div>")
+    if plan.hiring is not None:
+        parts.append(hiring_section(plan.hiring, L))
     # sizing
     rows = sizing_rows(plan.sizing)
     if rows:
@@ -232,6 +236,36 @@ def render_report(plan: Plan, lang: str, *, coverage_png: bytes, gantt_png: byte
     return (f'<!DOCTYPE html><html lang="{lang_attr}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
             f"<title>{escape(title)}</title><style>{PAGE_CSS}</style></head><body><main>{''.join(parts)}</main></body></html>\n")
+
+
+HIRING_COLUMNS = ["pool", "hired", "max", "cost_per_hire_yuan", "cost_yuan",
+                  "value_of_one_more_yuan", "value_of_one_more_min_yuan", "value_of_one_more_max_yuan", "one_more_basis",
+                  "value_of_one_fewer_yuan", "value_of_one_fewer_min_yuan", "value_of_one_fewer_max_yuan", "one_fewer_basis",
+                  "decision"]
+
+
+def marginal_words(row: Any, label: str) -> str:
+    """What one more (`one_more`) or the last (`one_fewer`) hire saves, and whether that is proven
+    or a time-limited estimate with its proven range (or why it was not measured)."""
+    value = getattr(row, f"value_of_{label}_yuan")
+    basis = str(getattr(row, f"{label}_basis"))
+    if value is None or value != value:  # None or NaN: not measured, and why
+        return basis
+    lo, hi = getattr(row, f"value_of_{label}_min_yuan"), getattr(row, f"value_of_{label}_max_yuan")
+    kind = "proven" if basis.startswith("proven") else f"estimate, proven range ¥{lo:,.0f} to ¥{hi:,.0f}"
+    return f"saves ¥{value:,.0f} ({kind})"
+
+
+def hiring_section(table: pd.DataFrame, lang: str) -> str:
+    """The hiring decision: per pool how many are hired of how many, the hire cost, and what one
+    more or one fewer would save, each said to be proven or a time-limited estimate."""
+    lines = "".join(f"<li><b>{escape(t('hiring_line', lang, pool=str(r.pool), hired=str(r.hired), max=str(r.max), cost=_fmt(float(r.cost_yuan))))}</b>"
+                    f"<br>{escape(t('one_more', lang))}: {escape(marginal_words(r, 'one_more'))}"
+                    f"<br>{escape(t('one_fewer', lang))}: {escape(marginal_words(r, 'one_fewer'))}</li>"
+                    for r in table.itertuples())
+    cols = [c for c in HIRING_COLUMNS if c in table.columns]
+    return (f"<h2>{escape(t('hiring', lang))}</h2><p>{escape(t('hiring_intro', lang))}</p><ul>{lines}</ul>"
+            + html_table(table[cols], lang))
 
 
 def write_report_html(text: str, path: Path) -> None:

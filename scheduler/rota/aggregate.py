@@ -45,6 +45,11 @@ def hint_from_aggregate(
     slot = sc.slot_minutes
     for c_idx, idxs in enumerate(classes):
         u = agg.units[c_idx]
+        if u.agent.candidate:  # the class's first hires take its shifts (the hiring order), the rest none
+            for i in idxs[int(agg_solver.value(agg.hired[c_idx])):]:
+                for x in m.choice[i]:
+                    m.model.add_hint(x, 0)
+            idxs = idxs[: int(agg_solver.value(agg.hired[c_idx]))]
         contract = sc.contract(u.agent.contract)
         rest = contract.min_rest_hours * 60 / slot
         counts = [int(agg_solver.value(x)) for x in agg.choice[c_idx]]

@@ -9,6 +9,7 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
+from scheduler.rota import hiring
 from scheduler.rota.state import RotaModel
 from scheduler.scenario import Scenario
 from scheduler.scenario.views import night_mask
@@ -157,7 +158,8 @@ def cost_fairness(m: RotaModel) -> None:
             for i in idxs:
                 v = measure(i)
                 m.model.add(hi >= v)
-                m.model.add(lo <= v)
+                hiring.if_hired(m, i, m.model.add(lo <= v))  # the minimum is over the hired only
+            hiring.spread_floor(m, idxs, lo, hi)
             m.cost_terms["fairness_cost"].append(price * (hi - lo))
 
 

@@ -12,6 +12,7 @@ from fractions import Fraction
 import numpy as np
 from ortools.sat.python import cp_model
 
+from scheduler.rota import hiring
 from scheduler.rota.state import RotaModel, day_choices, require, working_total
 from scheduler.rules import name
 from scheduler.scenario.views import n_days, slot_phases
@@ -193,9 +194,9 @@ def rule_evening_all_hands(m: RotaModel) -> None:
             for t in need:
                 work = m.work[u_idx].get(t)
                 if work is None:
-                    require(m, False, desc + ", but none of their allowed shifts covers it")
+                    require(m, hiring.unhired(m, u_idx), desc + ", but none of their allowed shifts covers it")
                 else:
-                    m.add(work == u.size, desc)
+                    m.add(work == hiring.duty(m, u_idx), desc)  # a candidate: only when hired
 
 
 def rule_morning_part_time(m: RotaModel) -> None:
@@ -269,5 +270,6 @@ PER_AGENT_RULES = (
     rule_average_daily_hours,
     rule_consecutive_days,
     rule_evening_all_hands,
+    hiring.rule_hiring,
 )
 """The hard rules that bind each agent alone: column generation's pricing states exactly these."""

@@ -16,6 +16,7 @@ from collections import defaultdict
 import numpy as np
 from ortools.sat.python import cp_model
 
+from scheduler.rota import hiring
 from scheduler.rota.costs import (
     cost_coverage,
     cost_fairness,
@@ -53,6 +54,7 @@ def build(
     m = RotaModel(scenario, units, demand, aggregated, enforce={} if diagnose else None, from_slot=from_slot,
                   outside_staff=dict(outside_staff or {}))
     variables(m)
+    hiring.rule_hiring(m)
     rule_one_shift_per_day(m)
     rule_rest(m)
     rule_overtime(m)
@@ -144,4 +146,5 @@ def class_key(scenario: Scenario, agent: Agent, available: np.ndarray) -> tuple:
         scenario.wage(agent),
         available.tobytes(),
         agent.agent_id if personal else "",
+        (agent.pool, agent.hire_cost_yuan, agent.candidate, agent.must_hire),
     )

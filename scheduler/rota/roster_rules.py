@@ -22,6 +22,7 @@ from datetime import time
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from scheduler.rota import hiring
 from scheduler.rota.model import RotaModel, objective, require
 from scheduler.rota.options import n_days
 from scheduler.scenario import Scenario
@@ -175,8 +176,8 @@ def rule_total_minutes(m: RotaModel, rules: RosterRules, roster: DayRoster) -> N
         who = m.units[u_idx].agent.agent_id
         if lim.max_minutes is not None:
             m.add(sum(terms) <= lim.max_minutes, f"total minutes: {who} at most {lim.max_minutes} min")
-        if lim.min_minutes > 0:
-            m.add(sum(terms) >= lim.min_minutes, f"total minutes: {who} at least {lim.min_minutes} min")
+        if lim.min_minutes > 0:  # the hours a contract guarantees: only a hired candidate has them
+            m.add(sum(terms) >= lim.min_minutes * hiring.duty(m, u_idx), f"total minutes: {who} at least {lim.min_minutes} min")
 
 
 def _forbid_short_runs(m: RotaModel, lits: list, minimum: int, desc: str) -> None:

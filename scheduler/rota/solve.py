@@ -137,7 +137,9 @@ def solve_rota(
         for balance in (False, True):
             m.model.clear_hints()
             hint_from_aggregate(m, agg, agg_solver, classes, balance)
-            done = complete_hint(m, seed, workers, max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.25))
+            # candidate hires make the model larger: its completion gets a longer floor on a loaded machine
+            floor = 2.5 if scenario.candidates else 1.0
+            done = complete_hint(m, seed, workers, max(floor, (time_limit - (time.perf_counter() - t0)) * 0.25))
             if done is not None:
                 splits.append(done)
             if done is not None and (fallback is None or done.objective_value < fallback.objective_value):
@@ -245,6 +247,54 @@ def solve_rota(
     )
 
 
+def solve_from_rota(
+    scenario: Scenario,
+    demand: Demand,
+    hint: dict[str, tuple[set, dict[int, str]]],
+    time_limit: float,
+    known_bound: float = -math.inf,
+    seed: int | None = None,
+    workers: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    roster: rr.RosterRules | None = None,
+) -> RotaResult:
+    """A close variant of a solved scenario (hiring: one hire more or fewer), solved from that
+    scenario's rota: the rota as a hint completed for the variant, then the per-agent search for
+    the time left. `known_bound` (yuan) is a bound proven for the variant elsewhere (the plan's
+    own, which bounds every hire count); the result's bound is the better of it and the search's."""
+    cfg = scenario.config.solver
+    seed = cfg.seed if seed is None else seed
+    workers = cfg.workers if workers is None else workers
+    t0 = time.perf_counter()
+    units = [Unit([o.agent], o.options, o.available) for o in _options(scenario)]
+    m = build(scenario, units, demand, aggregated=False)
+    if roster is not None:
+        rr.apply(m, roster)
+    _hint_from_plan(m, hint)
+    # the completed hint is the answer when time is short: it may take what it needs (a few
+    # seconds for double11 on a loaded machine), as without it the short search finds nothing
+    start = complete_hint(m, seed, workers, max(5.0, (time_limit - (time.perf_counter() - t0)) * 0.7))
+    if start is not None:
+        hint_all(m, start.values)
+    solver = make_solver(max(0.5, time_limit - (time.perf_counter() - t0)), seed, workers, gap=cfg.gap_limit, presolve=False)
+    if isinstance(should_stop, StopToken):
+        should_stop.register(solver)
+    status = solver.solve(m.model, Watcher("rota", None, should_stop, known_bound * 100, cfg.gap_limit))
+    if status == cp_model.INFEASIBLE:
+        raise InfeasibleError(["no rota keeps every rule in this variant"])
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if start is None:
+            raise InfeasibleError([f"no rota found within {time_limit:g} s"])
+        solver, status = start, cp_model.FEASIBLE
+    obj = solver.objective_value / 100
+    bound = min(max(solver.best_objective_bound / 100, known_bound, 0.0), obj)
+    gap = 0.0 if status == cp_model.OPTIMAL or obj <= 0 else max(0.0, (obj - bound) / obj)
+    shifts, assignments = extract(m, solver)
+    return RotaResult(status="OPTIMAL" if status == cp_model.OPTIMAL or gap < 1e-9 else "FEASIBLE", objective=round(obj, 2),
+                      lower_bound=round(bound, 2), gap=gap, solve_seconds=round(time.perf_counter() - t0, 2),
+                      shifts=shifts, assignments=assignments)
+
+
 def _round_up_to_objective_grid(m: RotaModel, bound_yuan: float) -> float:
     """Every rota's cost is the objective's offset plus a whole multiple of the gcd of its
     coefficients (all in fen), so a proven bound rounds up to the next such value (Curtois:
@@ -320,10 +370,13 @@ def _complete_schedules(m: RotaModel, schedules: dict[int, list[int]], queues: d
 
 
 def _hint_from_plan(m: RotaModel, plan: dict[str, tuple[set, dict[int, str]]]) -> None:
-    """Hint a known rota (the published one, in replan): per agent its shift keys
-    (start, end, break_start, queue) and the queue it serves in each working slot."""
+    """Hint a known rota: per agent its shift keys (start, end, break_start, queue) and the queue
+    it serves in each working slot; an agent the rota does not name is left to the solver (the
+    hire a re-solve adds to a plan)."""
     for i, u in enumerate(m.units):
-        keys, slot_queue = plan.get(u.agent.agent_id, (set(), {}))
+        if u.agent.agent_id not in plan:
+            continue
+        keys, slot_queue = plan[u.agent.agent_id]
         for o, x in zip(u.options, m.choice[i], strict=True):
             m.model.add_hint(x, 1 if (o.start, o.end, o.break_start, o.queue) in keys else 0)
         for (ui, t, q), v in m.queue_vars.items():
@@ -414,5 +467,5 @@ def options_of(scenario: Scenario) -> list[AgentOptions]:
 
 
 __all__ = ["Progress", "RotaResult", "SolutionValues", "StopToken", "diagnose", "extract", "hint_all", "make_solver",
-           "options_of", "solve_rota"]
+           "options_of", "solve_from_rota", "solve_rota"]
 

@@ -63,6 +63,8 @@ class RotaModel:
     outside_staff: dict[tuple[int, str], int] = field(default_factory=dict)
     """Agent-slots per (slot, queue) worked by people not in the model (replan: the worked past
     of agents who have since left); whole-phase rules count them as constants."""
+    hired: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    """Per unit deciding a hire: its hired literal, or a class's hire count (rota/hiring.py)."""
     enforce: dict[str, cp_model.IntVar] | None = None
     """With diagnosis on: one literal per rule instance, keyed by its plain-words description."""
 

@@ -10,11 +10,13 @@ nothing is written.
   event phase, wages) that the model and the checker share;
 - config_file.py: scenario.yaml read safely, problems with their line;
 - loaders.py: the CSV tables, checked row by row;
-- folder.py: a whole folder (or built-in name) loaded into a `Scenario`.
+- folder.py: a whole folder (or built-in name) loaded into a `Scenario`;
+- hiring.py: hiring pools expanded into candidate agents, and the team as hired.
 """
 
 from scheduler.scenario.config_file import load_config, read_text
 from scheduler.scenario.folder import BUILTIN_DIR, builtin_names, input_hash, load_scenario, resolve_scenario_path
+from scheduler.scenario.hiring import candidates_of, hired_team, with_pool_count
 from scheduler.scenario.loaders import (
     load_agents,
     load_history,
@@ -43,6 +45,8 @@ from scheduler.scenario.schema import (
     FieldError,
     FileName,
     Files,
+    Hiring,
+    HiringPool,
     Horizon,
     LargeMoney,
     Model,
@@ -81,11 +85,11 @@ from scheduler.scenario.views import (
 __all__ = [
     "BUILTIN_DIR", "MAX_FILE_BYTES", "MAX_HORIZON_DAYS", "MAX_YEAR", "MIN_YEAR",
     "Agent", "AllHandsWindow", "ClockTime", "Contract", "CoreWindow", "Day", "Economics", "Event",
-    "Fairness", "FieldError", "FileName", "Files", "Horizon", "LargeMoney", "Model", "PartTimeWindow",
+    "Fairness", "FieldError", "FileName", "Files", "Hiring", "HiringPool", "Horizon", "LargeMoney", "Model", "PartTimeWindow",
     "PastEvent", "PositiveMoney", "PreferencePrices", "PreferenceRow", "Promotion", "Queue", "Rate",
     "RatioBound", "ReplanPrices", "Scenario", "ScenarioConfig", "Share", "Solver", "TimeOff",
     "Timestamp", "Window",
-    "availability_matrix", "builtin_names", "daily_window_mask", "day_of_slot", "input_hash",
+    "availability_matrix", "builtin_names", "candidates_of", "hired_team", "with_pool_count", "daily_window_mask", "day_of_slot", "input_hash",
     "load_agents", "load_config", "load_history", "load_preferences", "load_scenario", "load_time_off",
     "minute_of_day", "n_days", "night_mask", "parse_bool", "parse_daily_windows", "parse_number",
     "parse_timestamp", "read_csv_rows", "read_text", "resolve_scenario_path", "shift_wage_fen",

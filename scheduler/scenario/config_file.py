@@ -188,3 +188,22 @@ def load_config(path: Path) -> ScenarioConfig:
     """Parse scenario.yaml safely (no object-constructing tags) and validate it."""
     return parse_config(path)[0]
 
+
+
+def without_setting(text: str, key: str) -> str:
+    """scenario.yaml's text without one top-level setting (its lines cut, every other line and
+    comment kept as written); a flow-style document is written anew without it."""
+    root = yaml.compose(text, Loader=_StrictLoader)
+    if not isinstance(root, yaml.MappingNode):
+        return text
+    for k, v in root.value:
+        if isinstance(k, yaml.ScalarNode) and k.value == key:
+            if root.flow_style:
+                data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a safe loader (timestamps kept as text)
+                data.pop(key, None)
+                return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+            lines = text.splitlines(keepends=True)
+            first = k.start_mark.line
+            last = v.end_mark.line if v.end_mark.column > 0 else v.end_mark.line - 1
+            return "".join(lines[:first] + lines[last + 1:])
+    return text

@@ -11,7 +11,8 @@ import yaml
 
 from scheduler.errors import InputError, Problem
 from scheduler.scenario.config_file import parse_config, yaml_line
-from scheduler.scenario.loaders import load_agents, load_history, load_preferences, load_time_off
+from scheduler.scenario.hiring import candidates_of
+from scheduler.scenario.loaders import MAX_AGENTS, load_agents, load_history, load_preferences, load_time_off
 from scheduler.scenario.schema import Agent, PreferenceRow, ScenarioConfig, TimeOff
 from scheduler.scenario.views import Scenario
 
@@ -118,17 +119,36 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             problems += exc.problems
     problems += _cross_checks(config, agents, config.files.agents, root)
     problems += _pay_checks(config, agents, root)
+    candidates = candidates_of(config)
+    problems += _candidate_checks(candidates, agents, config.files.agents, root)
     if problems:
         raise InputError(problems)
     return Scenario(
         config=config,
         folder=folder.resolve(),
         history=history,
-        agents=agents,
+        agents=agents + candidates,
         time_off=time_off,
         preference_rows=prefs,
         input_sha256=input_hash(folder, names),
     )
+
+
+def _candidate_checks(candidates: list[Agent], agents: list[Agent], agents_file: str, root: yaml.Node | None) -> list[Problem]:
+    """Candidate ids must not be taken by the team, and the team plus candidates must stay within
+    the agents limit (a pool is a list of would-be rows of agents.csv)."""
+    problems = []
+    team = {a.agent_id for a in agents}
+    for a in candidates:
+        if a.agent_id in team:
+            problems.append(Problem("scenario.yaml", f"hiring.pools.{a.pool}", f"candidate id {a.agent_id!r}, already an agent in {agents_file}",
+                                    "a pool id whose candidates (<pool>-01, ...) are not agent ids of the team",
+                                    yaml_line(root, ("hiring", "pools", a.pool))))
+            break
+    if len(agents) + len(candidates) > MAX_AGENTS:
+        problems.append(Problem("scenario.yaml", "hiring.pools", f"{len(candidates):,} candidates beside {len(agents):,} agents",
+                                f"at most {MAX_AGENTS:,} agents and candidates together", yaml_line(root, ("hiring", "pools"))))
+    return problems
 
 
 def _cross_checks(
@@ -136,7 +156,7 @@ def _cross_checks(
 ) -> list[Problem]:
     """Rules between files: every queue someone can serve, contract rules that make sense."""
     problems = []
-    served = {s for a in agents for s in a.skills}
+    served = {s for a in agents for s in a.skills} | {s for p in config.hiring.pools.values() if p.max for s in p.skills}
     for q in config.queues:
         if q.id not in served:
             problems.append(

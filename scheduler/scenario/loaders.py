@@ -20,7 +20,15 @@ import pandas as pd
 from scheduler.cells import starts_like_formula
 from scheduler.errors import InputError, Problem
 from scheduler.scenario.config_file import read_text
-from scheduler.scenario.schema import MAX_YEAR, MIN_YEAR, Agent, PreferenceRow, ScenarioConfig, TimeOff
+from scheduler.scenario.schema import (
+    MAX_YEAR,
+    MIN_YEAR,
+    Agent,
+    PreferenceRow,
+    ScenarioConfig,
+    TimeOff,
+    parse_daily_windows,
+)
 
 MAX_ROWS = 1_000_000
 """Rows of a scenario table unless its loader says otherwise: ten years of 15-minute slots of
@@ -115,39 +123,11 @@ def parse_timestamp(text: str) -> datetime:
 
 _BOOL = {"true": True, "1": True, "yes": True, "y": True, "是": True,
          "false": False, "0": False, "no": False, "n": False, "否": False, "": False}
-_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
-
-
 def parse_bool(text: str) -> bool:
     key = text.strip().lower()
     if key not in _BOOL:
         raise ValueError("true/false (also 1/0, yes/no, 是/否)")
     return _BOOL[key]
-
-
-def parse_daily_windows(text: str) -> tuple[tuple[int, int], ...]:
-    """'08:00-12:00;18:00-24:00' -> minute windows; '22:00-02:00' crosses midnight; '' = all day."""
-    if not text.strip():
-        return ((0, 1440),)
-    wins = []
-    for part in text.split(";"):
-        m = _WINDOW.match(part.strip())
-        if not m:
-            raise ValueError("daily windows like 08:00-12:00;18:00-24:00 (empty = all day)")
-        h1, m1, h2, m2 = (int(g) for g in m.groups())
-        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
-            raise ValueError("times from 00:00 to 24:00")
-        lo, hi = h1 * 60 + m1, h2 * 60 + m2
-        if hi <= lo:
-            hi += 1440
-        wins.append((lo, hi))
-    wins.sort()
-    for (_a0, a1), (b0, _b1) in zip(wins, wins[1:], strict=False):
-        if b0 < a1:
-            raise ValueError("windows that do not overlap")
-    if wins and wins[-1][1] > 1440 and wins[-1][1] - 1440 > wins[0][0]:
-        raise ValueError("windows that do not overlap (one crosses midnight into another)")
-    return tuple(wins)
 
 
 def parse_number(text: str, *, integer: bool = False, lo: float = 0.0, hi: float = 1e9) -> float:
@@ -201,9 +181,12 @@ def load_history(path: Path, config: ScenarioConfig) -> pd.DataFrame:
 
 
 def load_agents(path: Path, config: ScenarioConfig) -> list[Agent]:
-    """agents.csv: agent_id, name, contract, core, skills, availability, standby[, hourly_wage_yuan]."""
+    """agents.csv: agent_id, name, contract, core, skills, availability, standby[, hourly_wage_yuan,
+    pool, hire_cost_yuan] (the last two name the hiring pool of an agent hired for this plan and
+    its one-off cost: a plan folder's copy of the scenario lists its hires so)."""
     rows = read_csv_rows(
-        path, ["agent_id", "name", "contract", "core", "skills", "availability", "standby"], ["hourly_wage_yuan"],
+        path, ["agent_id", "name", "contract", "core", "skills", "availability", "standby"],
+        ["hourly_wage_yuan", "pool", "hire_cost_yuan"],
         max_rows=MAX_AGENTS,
     )
     queues = {q.id for q in config.queues}
@@ -244,6 +227,15 @@ def load_agents(path: Path, config: ScenarioConfig) -> list[Agent]:
                 wage = parse_number(r["hourly_wage_yuan"], lo=0, hi=10000)
             except ValueError as exc:
                 bad(i, "hourly_wage_yuan", r["hourly_wage_yuan"], str(exc))
+        pool = r.get("pool") or None
+        if pool is not None and not re.fullmatch(r"[A-Za-z0-9_]{1,30}", pool):
+            bad(i, "pool", pool, "a hiring pool id: 1-30 letters, digits or _ (empty for the team)")
+        hire_cost = 0.0
+        if r.get("hire_cost_yuan"):
+            try:
+                hire_cost = parse_number(r["hire_cost_yuan"], lo=0, hi=1e9)
+            except ValueError as exc:
+                bad(i, "hire_cost_yuan", r["hire_cost_yuan"], str(exc))
         if len(problems) == n_before:
             agents.append(
                 Agent(
@@ -255,6 +247,8 @@ def load_agents(path: Path, config: ScenarioConfig) -> list[Agent]:
                     availability=avail,
                     standby=flags["standby"],
                     hourly_wage_yuan=wage,
+                    pool=pool,
+                    hire_cost_yuan=hire_cost,
                 )
             )
     if problems:

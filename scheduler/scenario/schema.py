@@ -6,6 +6,7 @@ the field below the model it is about, so the loaders can say which setting is w
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -68,6 +69,35 @@ Timestamp = Annotated[AwareDatetime, _text_or(datetime), AfterValidator(_year_in
 ClockTime = Annotated[time, _text_or(time)]
 """A local time of day as text, e.g. "08:00"."""
 Day = Annotated[date, _text_or(date), AfterValidator(_year_in_range)]
+
+
+_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+ALL_DAY = ("", "all day", "all_day")
+
+
+def parse_daily_windows(text: str) -> tuple[tuple[int, int], ...]:
+    """'08:00-12:00;18:00-24:00' -> minute windows; '22:00-02:00' crosses midnight; '' = all day."""
+    if text.strip().lower() in ALL_DAY:
+        return ((0, 1440),)
+    wins = []
+    for part in text.split(";"):
+        m = _WINDOW.match(part.strip())
+        if not m:
+            raise ValueError("daily windows like 08:00-12:00;18:00-24:00 (empty = all day)")
+        h1, m1, h2, m2 = (int(g) for g in m.groups())
+        if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+            raise ValueError("times from 00:00 to 24:00")
+        lo, hi = h1 * 60 + m1, h2 * 60 + m2
+        if hi <= lo:
+            hi += 1440
+        wins.append((lo, hi))
+    wins.sort()
+    for (_a0, a1), (b0, _b1) in zip(wins, wins[1:], strict=False):
+        if b0 < a1:
+            raise ValueError("windows that do not overlap")
+    if wins and wins[-1][1] > 1440 and wins[-1][1] - 1440 > wins[0][0]:
+        raise ValueError("windows that do not overlap (one crosses midnight into another)")
+    return tuple(wins)
 
 
 class Model(BaseModel):
@@ -414,6 +444,70 @@ class ReplanPrices(Model):
     cancel_yuan_per_hour: PositiveMoney = 20.0
 
 
+PoolId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]+$", max_length=30)]
+"""Letters, digits and _: candidate ids are the pool id, '-' and a number (students-01)."""
+MAX_POOL = 1000
+"""Candidates one pool may offer: five times the largest built-in team."""
+
+
+def _daily_windows(v: Any) -> tuple[tuple[int, int], ...]:
+    """Daily clock windows as agents.csv writes them ('12:00-24:00', '08:00-12:00;18:00-24:00',
+    'all day'), or a list of such texts."""
+    if isinstance(v, list | tuple) and all(isinstance(x, str) for x in v):
+        v = ";".join(v)
+    if not isinstance(v, str):
+        raise ValueError("daily windows as text like \"12:00-24:00\" (or a list of them; \"all day\" for all day)")
+    return parse_daily_windows(v)
+
+
+class HiringPool(Model):
+    """Would-be agents of one kind the shop can still recruit for the sale (DOMAIN point 5:
+    part-timers are hired for the peak, often students of a nearby university).
+
+    The rota model decides how many of them to hire together with the rota: a candidate is hired
+    when it works at least one shift, and each hire costs `cost_yuan` once. Candidates are named
+    `<pool>-01`, `<pool>-02`, ...
+    """
+
+    contract: str
+    """The contract they would be hired on (a key of contracts)."""
+    availability: Annotated[tuple[tuple[int, int], ...], BeforeValidator(_daily_windows)] = ((0, 1440),)
+    """When they can work each day: "12:00-24:00" (students after classes), "07:00-18:00"
+    (morning part-timers), "all day" (the default); several windows separated by ';'."""
+    skills: list[str]
+    """Queues they are trained for (queue ids)."""
+    max: Annotated[int, Field(ge=0, le=MAX_POOL)]
+    """At most this many can be had (the university's job board, the agency's list)."""
+    min: Annotated[int, Field(ge=0, le=MAX_POOL)] = 0
+    """At least this many are hired (places already promised); the marginal values re-solve with
+    min = max = the count tried."""
+    cost_yuan: PositiveMoney
+    """One-off cost of each hire in yuan: recruiting, training, the accounts and the trial shift."""
+    name: str = ""
+    """Name shown for its candidates (default the pool id): "Student" gives "Student 01"."""
+    core: bool = False
+    hourly_wage_yuan: PositiveMoney | None = None
+    """Their wage when it differs from the contract's."""
+
+    @model_validator(mode="after")
+    def _counts(self) -> HiringPool:
+        if self.min > self.max:
+            raise FieldError(("min",), f"<= max ({self.max})", self.min)
+        if not self.skills:
+            raise FieldError(("skills",), "at least one queue id", [])
+        return self
+
+
+class Hiring(Model):
+    """Candidate hires: pools of would-be agents the rota may hire (issue: how many to recruit)."""
+
+    pools: dict[PoolId, HiringPool] = {}
+    marginal_time_limit_seconds: Annotated[float, Field(ge=0, le=3600)] | None = None
+    """Time limit of each re-solve that measures one more and one fewer hire of a pool (hiring.csv);
+    default a tenth of the plan's time limit (at least 1 s); 0 skips them. A re-solve that does
+    not close its gap in this time gives an estimate, and hiring.csv says so."""
+
+
 PayKpi = Literal["inquiry_conversion", "order_value_yuan", "payment_rate", "first_response_seconds",
                  "avg_response_seconds", "answer_rate", "chats_per_online_hour"]
 """The review's per-agent KPIs (scheduler/reviewing/kpis.py) a pay gate may judge."""
@@ -532,6 +626,8 @@ class ScenarioConfig(Model):
     pre-sale and after-sale hour by hour loses the thread of both and no supervisor posts such a
     rota; about a quarter hour of an agent's time, so blocks form unless a switch really pays."""
     holidays: list[Day] = []
+    hiring: Hiring = Hiring()
+    """Pools of candidate hires the rota may take on (none by default: the team is agents.csv)."""
     solver: Solver = Solver()
     replan: ReplanPrices = ReplanPrices()
     pay: PayScheme | None = None
@@ -571,6 +667,13 @@ class ScenarioConfig(Model):
                         f"a contract from contracts: {sorted(self.contracts)}",
                         c,
                     )
+        for pid, pool in self.hiring.pools.items():
+            if pool.contract not in self.contracts:
+                raise FieldError(("hiring", "pools", pid, "contract"), f"a contract from contracts: {sorted(self.contracts)}",
+                                 pool.contract)
+            for k, q in enumerate(pool.skills):
+                if q not in ids:
+                    raise FieldError(("hiring", "pools", pid, "skills", k), f"a queue id from queues: {ids}", q)
         if self.event is not None:
             if self.event.end <= h.start or self.event.start >= h.end:
                 raise FieldError(
@@ -603,6 +706,14 @@ class Agent(Model):
     """Daily windows in minutes from local midnight; end may exceed 1440 (crosses midnight)."""
     standby: bool = False
     hourly_wage_yuan: float | None = None
+    pool: str | None = None
+    """The hiring pool the agent comes from (a candidate, or an agent hired from it)."""
+    hire_cost_yuan: float = 0.0
+    """One-off cost of the hire, paid when the agent works at least one shift (0 for the team)."""
+    candidate: bool = False
+    """A would-be hire: the rota decides whether to hire it; unhired, it has no duty at all."""
+    must_hire: bool = False
+    """A candidate among the pool's `min` that must be hired."""
 
 
 class TimeOff(Model):

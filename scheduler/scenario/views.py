@@ -73,6 +73,16 @@ class Scenario(BaseModel):
     def agents_by_id(self) -> dict[str, Agent]:
         return {a.agent_id: a for a in self.agents}
 
+    def is_candidate(self, agent: Agent | str) -> bool:
+        """Whether the agent is a would-be hire the rota may or may not take on (hiring pools)."""
+        a = self.agents_by_id[agent] if isinstance(agent, str) else agent
+        return a.candidate
+
+    @property
+    def candidates(self) -> list[Agent]:
+        """The would-be hires of every hiring pool, in hiring order."""
+        return [a for a in self.agents if a.candidate]
+
     def slot_index(self, t: datetime) -> int:
         """Index of the slot starting at t (t must lie on a slot boundary inside the horizon)."""
         start = self.config.horizon.start

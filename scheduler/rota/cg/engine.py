@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
+from scheduler.rota import hiring
 from scheduler.rota import roster_rules as rr
 from scheduler.rota.cg.master import ARTIFICIAL_FEN, AgentClass, Column, Master, build_master, dual_function
 from scheduler.rota.cg.pricing import Pricer
@@ -63,7 +64,7 @@ class CGResult:
 
 def hire_fen(unit: Unit) -> int:
     """One-off cost of hiring a candidate (0 for the team); a schedule with any shift pays it."""
-    return int(round(getattr(unit.agent, "hire_cost_yuan", 0.0) * 100))
+    return hiring.hire_fen(unit.agent)
 
 
 def column_generation(
@@ -101,6 +102,9 @@ def column_generation(
     master = build_master(scenario, units, classes, demand, roster.surplus if roster else None)
     constant = master.constant_fen
     pricers = [Pricer(scenario, cls.unit, roster, cls.hire_fen, seed) for cls in classes]
+    for c, cls in enumerate(classes):
+        if cls.unit.agent.candidate and not cls.unit.agent.must_hire:
+            master.add_schedule(c, ((), ()))  # not hiring is a schedule of its own, at no cost
     start_columns: dict[int, Column | None] = {}
     knowns = ([(start, start_queues)] if start else []) + list(zip(more_columns or [], more_queues or [{}] * len(more_columns or []), strict=True))
     for n, (known, queues) in enumerate(knowns):

@@ -15,7 +15,8 @@ master row, stated exactly as the CP-SAT model states it (scheduler/rota/model.p
   variables (exact then, and far fewer columns);
 - midnight core, morning part-time, ratio bounds: one row per slot or phase;
 - fairness: the spread of each contract's hours and night hours, with each class's *mean* in
-  place of each agent's value (max >= mean >= min), so the master stays a relaxation.
+  place of each agent's value (max >= mean >= min), so the master stays a relaxation (a contract
+  with candidate hires is left out: its spread is over the hired only).
 
 Columns enter through per-option row entries: a schedule's coefficients are the sum of its
 shifts' entries, so the reduced cost of a schedule is the sum of its shifts' reduced costs
@@ -427,8 +428,8 @@ def master_fairness(m: Master, pending: list) -> None:
             n_agents[cls.unit.agent.contract] += cls.size
     night = night_mask(sc)
     for cid, cs in groups.items():
-        if n_agents[cid] < 2:
-            continue
+        if n_agents[cid] < 2 or any(m.classes[c].unit.agent.candidate for c in cs):
+            continue  # with candidates the spread is over the hired only: left out, a relaxation still
         for price_h, measure in (
             (f.hours_spread_yuan_per_hour, lambda o: o.paid_minutes // slot),
             (f.night_spread_yuan_per_hour, lambda o: int(sum(night[t] for t in o.working_slots()))),

@@ -3,7 +3,8 @@
 The pricing problem is a one-agent rota model: the class's shift options as booleans, and the
 very functions of scheduler/rota/model.py (and of roster_rules.py) that state each per-agent
 rule — one shift a day, rest, overtime, weekly and average hours, consecutive days, the evening
-all-hands duty, forbidden successions, per-type maximums, total minutes, minimum runs worked
+all-hands duty, hiring (a candidate's empty schedule is legal, a non-empty one pays the hire
+and carries every duty), forbidden successions, per-type maximums, total minutes, minimum runs worked
 and off, weekends. Nothing is restated, so no rule can be priced looser than the rota keeps it
 (DESIGN.md: leaving one out of the pricing ruined the bound). CP-SAT solves it; its proven bound
 is what the Lagrangian bound uses, so a pricing stopped early still gives a valid bound.
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from scheduler.rota import hiring
 from scheduler.rota import roster_rules as rr
 from scheduler.rota.model import PER_AGENT_RULES, Demand, RotaModel, Unit
 from scheduler.rota.options import n_days
@@ -61,11 +63,8 @@ class Pricer:
                 rule(m, roster, day)
         self.xs = xs
         self.hire_fen = hire_fen
-        self.hired = None
-        if hire_fen:
-            self.hired = m.model.new_bool_var("hired")
-            for x in xs:
-                m.model.add_implication(x, self.hired)
+        # made by the hiring rule (a candidate's empty schedule stays legal), or here for a price given
+        self.hired = hiring.hired(m, 0, always=bool(hire_fen))
         self.slack = math.ceil(n_days(scenario) * 0.5 + 1)  # rounding, in scaled units
         self.seed = seed
 
@@ -73,7 +72,7 @@ class Pricer:
         """Least reduced-cost schedule for option reduced costs `reduced` (fen)."""
         coef = np.rint(reduced * SCALE).astype(np.int64)
         obj = cp_model.LinearExpr.weighted_sum(self.xs, coef.tolist())
-        if self.hired is not None:
+        if self.hired is not None and self.hire_fen:
             obj = obj + self.hire_fen * SCALE * self.hired
         self.m.model.minimize(obj)
         solver = cp_model.CpSolver()
