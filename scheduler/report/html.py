@@ -252,8 +252,9 @@ def marginal_words(row: Any, label: str) -> str:
     if value is None or value != value:  # None or NaN: not measured, and why
         return basis
     lo, hi = getattr(row, f"value_of_{label}_min_yuan"), getattr(row, f"value_of_{label}_max_yuan")
-    kind = "proven" if basis.startswith("proven") else f"estimate, proven range ¥{lo:,.0f} to ¥{hi:,.0f}"
-    return f"saves ¥{value:,.0f} ({kind})"
+    kind = "proven" if basis.startswith("proven") else f"estimate; the saving is proven to lie in ¥{lo:,.0f} .. ¥{hi:,.0f}"
+    said = f"saves ¥{value:,.0f}" if value >= 0 else f"costs ¥{-value:,.0f} more"
+    return f"{said} ({kind})"
 
 
 def hiring_section(table: pd.DataFrame, lang: str) -> str:

@@ -35,6 +35,8 @@ over shifts. The integer master needs whole sequence counts too, so it is exact 
 
 from __future__ import annotations
 
+import os
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -242,11 +244,28 @@ def _summed(pieces: list[tuple[sparse.csr_matrix, int]], extra: list[tuple[int, 
     return _Sparse(uniq[keep].astype(np.int32), summed[keep])
 
 
+def quiet_highs() -> highspy.Highs:
+    """A HiGHS instance that prints nothing: highspy's wrapper prints HiGHS's banner to the
+    process's stdout while it is being built (before any option can be set), and the plan's
+    stdout is the supervisor's progress, so the C library's file descriptor 1 is pointed at
+    /dev/null for that moment."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            lp = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    lp.setOptionValue("output_flag", False)
+    return lp
+
+
 def build_master(scenario: Scenario, units: list[Unit], classes: list[AgentClass], demand: Demand,
                  surplus: dict | None = None) -> Master:
     """Every row of the master, the structural variables, and each class's option entries."""
-    lp = highspy.Highs()
-    lp.setOptionValue("output_flag", False)
+    lp = quiet_highs()
     lp.setOptionValue("simplex_strategy", 4)  # primal simplex: new columns keep the basis primal feasible
     m = Master(scenario, classes, lp)
     # rows first (HiGHS columns refer to them), with their structural variables after
