@@ -5,7 +5,10 @@ A scenario is a folder: `scenario.yaml`, `history.csv`, `agents.csv`, and option
 field, what was found and what is allowed; all problems of a file are reported together, and
 nothing is written.
 
-- schema.py: pydantic models of scenario.yaml and of a table row, with their checks;
+- schema.py: pydantic models of scenario.yaml and of a table row, with their checks, from its
+  parts: fields.py (money, shares, times, windows, the strict base model, FieldError),
+  contracts.py (a contract and its day-roster rules), hiring_pools.py (would-be hires),
+  pay_scheme.py (the review's pay scheme);
 - views.py: the loaded `Scenario` and its derived views (slots, days, availability, night,
   event phase, wages) that the model and the checker share;
 - config_file.py: scenario.yaml read safely, problems with their line;
