@@ -163,8 +163,10 @@ def solve_rota(
         if cg.bound_fen > -math.inf:
             agg_bound = max(agg_bound, cg.bound_fen / 100)
         if cg.schedules is not None:
+            # without a rota so far this completion is the first rota: it may take half of what is left
+            share = 0.2 if fallback is not None else 0.5
             done = _complete_schedules(m, cg.schedules, cg.queues, seed, workers,
-                                       max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.2))
+                                       max(1.0, (time_limit - (time.perf_counter() - t0)) * share))
             if done is not None and (fallback is None or done.objective_value < fallback.objective_value):
                 fallback = done
         if fallback is not None:
