@@ -1,8 +1,10 @@
 """The built-in `season` scenario: a 4-week Double 11 season with day-roster rules.
 
-A whole plan of the season takes minutes (benchmarks/month.py measures it), so the suite plans a
-cut of it: the week of the day, with the season's rules and its guaranteed and capped hours
-scaled to the week, judged by the independent checker from the written plan folder.
+A whole plan of the season takes minutes (benchmarks/month.py measures it), and even its week of
+the day needs most of 15 s for a first rota on a loaded machine, so the suite plans a cut of it:
+the eve, the day and the day after, with the season's team, promotion rules and day-roster rules,
+its guaranteed and capped hours scaled to the three days, judged by the independent checker from
+the written plan folder.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from scheduler import load_scenario
+from scheduler import InfeasibleError, load_scenario
 from scheduler.checker import check_folder
 from scheduler.demand import forecast
 from scheduler.pipeline import plan
@@ -24,17 +26,6 @@ from scheduler.rota.roster_rules import rules_from_scenario
 from scheduler.scenario import BUILTIN_DIR
 
 SEASON_DAYS = 28
-
-
-@pytest.fixture(scope="module")
-def season():
-    return load_scenario("season")
-
-
-def test_season_validates(cli):
-    code, out, err = cli("validate", "season")
-    assert code == 0, err
-    assert out.strip().endswith("ok")
 
 
 def test_season_is_a_month_with_its_team_and_rules(season):
@@ -75,20 +66,19 @@ def test_season_forecast_has_the_day_and_the_after_sale_wave(season):
     assert day.loc[0:1].sum() > 2 * day.loc[4:5].sum()  # the midnight rush over the trough
 
 
-def _week_of_the_day(tmp_path):
-    """The season cut to the week of the day (Mon 9 - Sun 15 Nov): the same team, time off,
-    requests and rules, the horizon's guaranteed and capped paid hours scaled to 7 of 28 days,
-    and one weekend."""
-    folder = tmp_path / "season_week"
+def _days_of_the_event(tmp_path):
+    """The season cut to the eve, the day and the day after (10 - 12 Nov): the same team, time
+    off, requests and rules, the horizon's guaranteed and capped paid hours scaled to 3 of 28 days."""
+    folder = tmp_path / "season_cut"
     shutil.copytree(BUILTIN_DIR / "season", folder)
     path = folder / "scenario.yaml"
     cfg = yaml.safe_load(path.read_text(encoding="utf-8"))
-    cfg["horizon"] |= {"start": "2026-11-09T00:00:00+08:00", "end": "2026-11-16T00:00:00+08:00"}
+    cfg["horizon"] |= {"start": "2026-11-10T00:00:00+08:00", "end": "2026-11-13T00:00:00+08:00"}
     ft = cfg["contracts"]["full_time"]["roster"]
-    ft |= {"min_paid_hours": ft["min_paid_hours"] * 7 / SEASON_DAYS, "max_paid_hours": ft["max_paid_hours"] * 7 / SEASON_DAYS,
-           "max_weekends": 1, "max_shifts": {"night": 2}}
-    cfg["contracts"]["part_time"]["roster"]["max_paid_hours"] = 22
-    cfg["contracts"]["full_time"]["max_overtime_hours_per_month"] = 9
+    ft |= {"min_paid_hours": ft["min_paid_hours"] * 3 / SEASON_DAYS, "max_paid_hours": ft["max_paid_hours"] * 3 / SEASON_DAYS,
+           "max_shifts": {"night": 1}}
+    cfg["contracts"]["part_time"]["roster"]["max_paid_hours"] = 10
+    cfg["contracts"]["full_time"]["max_overtime_hours_per_month"] = 4
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
     start, end = pd.Timestamp(cfg["horizon"]["start"]), pd.Timestamp(cfg["horizon"]["end"])
     for name in ("time_off.csv", "preferences.csv"):  # rows outside the week are refused: keep the week's
@@ -101,10 +91,13 @@ def _week_of_the_day(tmp_path):
     return load_scenario(folder)
 
 
-def test_a_week_of_the_season_plans_and_passes_the_checker(tmp_path):
-    sc = _week_of_the_day(tmp_path)
-    assert sc.n_slots == 7 * 24 and rules_from_scenario(sc) is not None
-    result = plan(sc, time_limit=15, seed=1)
+def test_the_days_of_the_event_plan_and_pass_the_checker(tmp_path):
+    sc = _days_of_the_event(tmp_path)
+    assert sc.n_slots == 3 * 24 and rules_from_scenario(sc) is not None
+    try:
+        result = plan(sc, time_limit=15, seed=1)
+    except InfeasibleError:  # not proven impossible: a loaded machine ran out of wall time; once more, longer
+        result = plan(sc, time_limit=40, seed=1)
     out = write_plan(result, tmp_path / "plan")
     report = check_folder(out)
     assert report.ok, [str(v) for v in report.violations[:5]]
@@ -112,8 +105,7 @@ def test_a_week_of_the_season_plans_and_passes_the_checker(tmp_path):
     for key in ("wage_cost", "lost_inquiry_value", "objective"):
         assert summary[key] == pytest.approx(report.figures[key], rel=1e-3, abs=1.0), key
     assert summary["lower_bound"] <= summary["objective"] + 1e-6 and 0 <= summary["gap"] <= 1
-    # the day's shape from the written shifts: everyone available on duty in the evening
-    # (the checker holds the rule), and the full-timers' hours inside the week's scaled bounds
+    # from the written shifts: the full-timers' hours inside the cut's scaled bounds
     shifts = pd.read_csv(out / "shifts.csv")
     hours = shifts[shifts.contract == "full_time"].groupby("agent_id").paid_hours.sum()
     ft = sc.config.contracts["full_time"].roster

@@ -120,6 +120,7 @@ def solve_rota(
             raise InfeasibleError(diagnose(scenario, units, demand, seed, workers))
         if agg_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             agg_bound = agg_solver.best_objective_bound / 100
+    aggregate_bound = agg_bound  # the aggregate's own, for the stats (agg_bound takes column generation's too)
 
     # 2. per-agent model with the hint
     m = build(scenario, units, demand, aggregated=False, from_slot=from_slot)
@@ -233,7 +234,7 @@ def solve_rota(
         stats={
             "shift_variables": n_vars,
             "aggregated_status": agg_solver.status_name(agg_status) if agg_solver else None,
-            "aggregated_bound": None if agg_bound == -math.inf else round(agg_bound, 2),
+            "aggregated_bound": None if aggregate_bound == -math.inf else round(aggregate_bound, 2),
             "rota_bound": round(rota_bound, 2) if rota_bound > -math.inf else None,
             "classes": len(classes),
             "column_generation": None if cg is None else {
