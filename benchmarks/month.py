@@ -153,7 +153,8 @@ def month(name: str, time_limit: float, seed: int, workers: int, log: Callable[[
     else:
         gap = (ours["score"]["cost"] - best_bound) / ours["score"]["cost"]
         verdict = "met" if gap <= BAR and time_limit <= 300 else "NOT met"
-        out += ["", f"Bar: ours {gap:.2%} above the best proven bound at {time_limit:g} s → {verdict}."]
+        out += ["", f"Bar: ours at a gap of {gap:.2%} (checker cost − best proven bound) / checker cost at "
+                f"{time_limit:g} s → {verdict}."]
     out.append("")
     return out
 
