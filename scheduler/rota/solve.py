@@ -39,10 +39,8 @@ from scheduler.scenario import Scenario
 
 CG_SHARE = 0.5
 """Share of the time left that column generation gets after the aggregate left a gap."""
-CG_SHARE_FROM_NOTHING = 0.75
-"""...and when no rota is known yet (day-roster rules, or the aggregate found none): it builds the
-first rota and is the only source of a bound (the season at 300 s: with 0.6 its Lagrangian bound
-was still -49,672 when its rounds stopped, gap 41.7 %; with 0.75 it reached 224,497, gap 32.1 %)."""
+CG_SHARE_FROM_NOTHING = 0.6
+"""...and when no rota is known yet (day-roster rules, or the aggregate found none): it builds the first."""
 CG_MIN_SECONDS = 2.0
 """Column generation is not started with less time than this (its first rounds would be lost)."""
 INTEGER_GAP_SHARE = 0.25
@@ -302,8 +300,7 @@ def _column_generation(m: RotaModel, scenario: Scenario, units: list[Unit], dema
             on_progress("bound", best, bound / 100, time.perf_counter() - t0)
 
     # with a rota in hand the integer master only tries to beat it, briefly; without one it must build it
-    # (a month's master over a few rounds' columns builds it well inside this share)
-    share = 0.15 if fallback is not None else 0.2
+    share = 0.15 if fallback is not None else 0.3
     return column_generation(scenario, units, demand, class_of, time_limit, roster=roster, start=start, seed=seed,
                              workers=workers, should_stop=should_stop, on_round=on_round, more_columns=extra_columns,
                              integer_share=share, start_queues=start_queues, more_queues=extra_queues,
