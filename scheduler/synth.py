@@ -43,6 +43,10 @@ WEEKDAY_FACTOR = np.array([1.0, 0.98, 0.97, 1.0, 1.04, 1.12, 1.10])  # Mon..Sun
 PRESALE_UPLIFT = {-3: 1.3, -2: 1.5, -1: 2.2, 0: 6.0, 1: 1.6, 2: 1.2, 3: 1.1}
 AFTERSALE_UPLIFT = {-1: 1.1, 0: 1.6, 1: 2.6, 2: 3.0, 3: 2.7, 4: 2.2, 5: 1.8, 6: 1.5, 7: 1.3}
 ORDERS_SHARE = 0.35  # the weekly scenario's order-processing queue relative to pre-sale
+# Deposit pre-sale (定金): buyers ask about deposit items, coupons and the balance-payment rules
+# from the evening the deposits open until the event's own build-up (PRESALE_UPLIFT from day -3).
+DEPOSIT_UPLIFT = 1.3
+DEPOSIT_OPENING_EVENING = 2.5  # the opening evening itself, until midnight
 
 
 def _hour_starts(start: datetime, days: int) -> list[datetime]:
@@ -56,13 +60,17 @@ def hourly_history(
     daily: dict[str, float],
     events: list[tuple[str, float]] | None = None,
     growth_per_week: float = 0.005,
+    deposits: list[tuple[str, str]] | None = None,
 ) -> list[tuple[str, str, int]]:
     """Rows (slot_start, queue, inquiries): Poisson counts around a weekday x hour shape.
 
     `periods` are (first day, last day) inclusive; `daily` is each queue's normal daily level
-    at the first day; `events` are (event day, scale of its pre-sale uplift).
+    at the first day; `events` are (event day, scale of its pre-sale uplift); `deposits` are
+    (local time the deposit pre-sale opens, its event day): pre-sale inquiries between the two
+    carry `deposit_uplift`.
     """
     events = events or []
+    opens = [(datetime.fromisoformat(o).replace(tzinfo=tz), datetime.fromisoformat(d).date()) for o, d in deposits or []]
     first = datetime.fromisoformat(periods[0][0]).replace(tzinfo=tz)
     rows = []
     for p0, p1 in periods:
@@ -85,8 +93,22 @@ def hourly_history(
                         mean *= boost
                 if queue == "orders":
                     mean *= ORDERS_SHARE
+                for opened, ev_day in opens:
+                    if queue != "aftersale":
+                        mean *= deposit_uplift(t, opened, ev_day)
                 rows.append((t.isoformat(), queue, int(rng.poisson(mean))))
     return rows
+
+
+def deposit_uplift(t: datetime, opened: datetime, event_day) -> float:
+    """Pre-sale factor of the deposit weeks at local time t: the opening evening's rush, then a
+    steady rise until three days before the event (where the event's own build-up takes over)."""
+    rel = (t.date() - event_day).days
+    if t < opened or rel >= min(PRESALE_UPLIFT):
+        return 1.0
+    if t.date() == opened.date():
+        return DEPOSIT_OPENING_EVENING
+    return DEPOSIT_UPLIFT
 
 
 def _write(path: Path, header: list[str], rows: list) -> None:
@@ -184,7 +206,65 @@ def build_weekly(folder: Path, seed: int = 7) -> None:
     ])
 
 
-BUILDERS = {"double11": build_double11, "small_shop": build_small_shop, "weekly": build_weekly}
+SEASON_HIRED = ("2026-11-02T00:00:00+08:00", "2026-11-19T00:00:00+08:00")
+"""The season's temporary part-timers work from 2 Nov to 18 Nov (students hired for the peak)."""
+
+
+def build_season(folder: Path, seed: int = 1111) -> None:
+    """A whole Double 11 season for a mid-size shop: 24 full-time (8 core) and 22 part-time agents,
+    16 of them seasonal hires; history: last year's season (deposits opened 20 Oct 2025, Double 11
+    on 11 Nov 2025, the after-sale wave after it) and the 9 weeks before this year's season."""
+    rng = np.random.default_rng(seed)
+    tz = ZoneInfo("Asia/Shanghai")
+    rows = hourly_history(
+        rng, tz, [("2025-09-01", "2025-11-30")], {"presale": 2000, "aftersale": 540},
+        events=[("2025-11-11", 1.0)], deposits=[("2025-10-20T20:00:00", "2025-11-11")],
+    )
+    rows += hourly_history(rng, tz, [("2026-08-24", "2026-10-25")], {"presale": 2200, "aftersale": 600})
+    _write(folder / "history.csv", ["slot_start", "queue", "inquiries"], rows)
+    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+    given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
+    agents = []
+    for i in range(24):
+        name = surnames[(i * 7) % 20] + given[(i * 3 + 1) % 20]
+        # the first 8 are core (主力), cross-trained; 6 more cross-trained; 6 pre-sale; 4 after-sale
+        skills = "presale;aftersale" if i < 14 else ("presale" if i < 20 else "aftersale")
+        agents.append([f"F{i + 1:02d}", name, "full_time", "true" if i < 8 else "false", skills, "", "false"])
+    for i in range(22):
+        name = surnames[(i * 11 + 5) % 20] + given[(i * 7 + 2) % 20] + given[(i * 13) % 20]
+        if i < 6:  # the regular part-timers, all season
+            avail = ["12:00-24:00", "12:00-24:00", "08:00-18:00", "08:00-18:00", "", ""][i]
+            skills = "presale;aftersale" if i in (3, 5) else "presale"
+        else:  # seasonal hires: students free from noon, and daytime substitutes
+            avail = "12:00-24:00" if i < 14 else "08:00-18:00"
+            skills = "presale;aftersale" if i in (10, 11, 17, 18) else "presale"
+        standby = "true" if i in (5, 21) else "false"
+        agents.append([f"P{i + 1:02d}", name, "part_time", "false", skills, avail, standby])
+    _write(folder / "agents.csv", ["agent_id", "name", "contract", "core", "skills", "availability", "standby"], agents)
+    season_start, season_end = "2026-10-26T00:00:00+08:00", "2026-11-23T00:00:00+08:00"
+    time_off = [
+        ["F04", "2026-10-28T00:00:00+08:00", "2026-10-30T00:00:00+08:00", "annual leave"],
+        ["F11", "2026-11-04T09:00:00+08:00", "2026-11-04T13:00:00+08:00", "medical appointment"],
+        ["F17", "2026-11-19T00:00:00+08:00", "2026-11-21T00:00:00+08:00", "annual leave (after the peak)"],
+        ["F21", "2026-11-17T00:00:00+08:00", "2026-11-18T00:00:00+08:00", "child's school event"],
+        ["P02", "2026-11-05T00:00:00+08:00", "2026-11-06T00:00:00+08:00", "exam"],
+    ]
+    for i in range(6, 22):
+        aid = f"P{i + 1:02d}"
+        time_off.append([aid, season_start, SEASON_HIRED[0], "seasonal hire: not yet started"])
+        time_off.append([aid, SEASON_HIRED[1], season_end, "seasonal hire: contract ended"])
+    _write(folder / "time_off.csv", ["agent_id", "start", "end", "reason"], time_off)
+    _write(folder / "preferences.csv", ["agent_id", "start", "end", "kind", "price_yuan_per_hour"], [
+        ["F03", "2026-10-31T00:00:00+08:00", "2026-11-02T00:00:00+08:00", "refuse", "25"],
+        ["F09", "2026-11-06T18:00:00+08:00", "2026-11-07T00:00:00+08:00", "refuse", ""],
+        ["F14", "2026-11-03T08:00:00+08:00", "2026-11-03T17:00:00+08:00", "request", ""],
+        ["F19", "2026-11-21T00:00:00+08:00", "2026-11-23T00:00:00+08:00", "refuse", "15"],
+        ["P01", "2026-10-29T18:00:00+08:00", "2026-10-30T00:00:00+08:00", "refuse", "10"],
+        ["P04", "2026-11-12T08:00:00+08:00", "2026-11-12T12:00:00+08:00", "request", ""],
+    ])
+
+
+BUILDERS = {"double11": build_double11, "small_shop": build_small_shop, "weekly": build_weekly, "season": build_season}
 
 
 def main(argv: list[str]) -> None:

@@ -33,6 +33,13 @@ def weekly():
     return load_scenario("weekly")
 
 
+@pytest.fixture(scope="session")
+def season():
+    from scheduler import load_scenario
+
+    return load_scenario("season")
+
+
 @pytest.fixture()
 def cli():
     """Invoke the CLI in-process; returns (exit_code, stdout, stderr)."""

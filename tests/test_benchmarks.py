@@ -1,4 +1,4 @@
-"""Smoke tests of the benchmark scripts, so they cannot rot: greedy and peers (--quick) on small_shop,
+"""Smoke tests of the benchmark scripts, so they cannot rot: greedy, peers (--quick) and month on small_shop,
 the scale scenario maker, and gather. Seconds, not a benchmark: no timing is asserted."""
 
 from __future__ import annotations
@@ -93,6 +93,23 @@ def test_peers_quick_on_small_shop(tmp_path):
         assert "| chat |" in text  # its Erlang C beside ours
     else:
         assert "pyworkforce is not installed" in text
+
+
+def test_month_runs_every_engine_and_scores_by_the_checker(tmp_path):
+    """benchmarks/month.py on small_shop (seconds): a row per engine, the checker's cost in each."""
+    out = tmp_path / "season.md"
+    p = subprocess.run(
+        [sys.executable, str(BENCH / "month.py"), "small_shop", "--time-limit", "3", "--out", str(out)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert p.returncode == 0, p.stderr[-2000:]
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("## A month")
+    for label, _ in _load("month").CONTENDERS:
+        row = next(ln for ln in text.splitlines() if ln.startswith(f"| {label} |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert float(cells[6].replace(",", "")) > 0 and cells[9] == "0"  # checker's cost, no rule broken
+    assert "Best proven bound of the run" in text and "Bar:" in text
 
 
 def test_scale_scenario_maker_and_gather(tmp_path):

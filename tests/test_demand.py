@@ -110,8 +110,8 @@ def test_promotion_days_are_wider_than_normal_days(synthetic):
     assert ratio[busy & (fc.relative_day == 0)].min() > ratio[busy & (fc.relative_day == 2)].max()
 
 
-def test_all_builtins_forecast_every_slot(double11, small_shop, weekly):
-    for sc in (double11, small_shop, weekly):
+def test_all_builtins_forecast_every_slot(double11, small_shop, weekly, season):
+    for sc in (double11, small_shop, weekly, season):
         fc = forecast(sc)
         assert len(fc) == sc.n_slots * len(sc.config.queues)
         assert not fc[["p50", "p80", "p90"]].isna().any().any()

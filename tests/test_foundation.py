@@ -11,7 +11,7 @@ from scheduler import InputError, load_scenario
 from scheduler.scenario import BUILTIN_DIR, builtin_names
 
 
-@pytest.mark.parametrize("name", ["double11", "small_shop", "weekly"])
+@pytest.mark.parametrize("name", ["double11", "small_shop", "weekly", "season"])
 def test_builtin_scenarios_validate(cli, name):
     code, out, err = cli("validate", name)
     assert code == 0, err

@@ -13,6 +13,7 @@ from scheduler.pipeline import plan
 from scheduler.report import write_plan
 
 LIMITS = {"small_shop": 5.0, "double11": 15.0, "weekly": 20.0}
+# `season` (4 weeks, day-roster rules) needs minutes for a first rota: tests/test_season.py plans three days of it
 
 
 @pytest.fixture(scope="module")

@@ -120,6 +120,7 @@ def solve_rota(
             raise InfeasibleError(diagnose(scenario, units, demand, seed, workers))
         if agg_status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             agg_bound = agg_solver.best_objective_bound / 100
+    aggregate_bound = agg_bound  # the aggregate's own, for the stats (agg_bound takes column generation's too)
 
     # 2. per-agent model with the hint
     m = build(scenario, units, demand, aggregated=False, from_slot=from_slot)
@@ -165,8 +166,10 @@ def solve_rota(
         if cg.bound_fen > -math.inf:
             agg_bound = max(agg_bound, cg.bound_fen / 100)
         if cg.schedules is not None:
+            # without a rota so far this completion is the first rota: it may take half of what is left
+            share = 0.2 if fallback is not None else 0.5
             done = _complete_schedules(m, cg.schedules, cg.queues, seed, workers,
-                                       max(1.0, (time_limit - (time.perf_counter() - t0)) * 0.2))
+                                       max(1.0, (time_limit - (time.perf_counter() - t0)) * share))
             if done is not None and (fallback is None or done.objective_value < fallback.objective_value):
                 fallback = done
         if fallback is not None:
@@ -233,7 +236,7 @@ def solve_rota(
         stats={
             "shift_variables": n_vars,
             "aggregated_status": agg_solver.status_name(agg_status) if agg_solver else None,
-            "aggregated_bound": None if agg_bound == -math.inf else round(agg_bound, 2),
+            "aggregated_bound": None if aggregate_bound == -math.inf else round(aggregate_bound, 2),
             "rota_bound": round(rota_bound, 2) if rota_bound > -math.inf else None,
             "classes": len(classes),
             "column_generation": None if cg is None else {
