@@ -317,6 +317,9 @@ def integer_master(master: Master, time_limit: float, start: dict[int, Column | 
         return None, {}, None
     if any(x[j] > 0.5 for j in range(len(master.classes))):
         return None, {}, None  # an agent without a legal schedule: no rota among these columns
+    cost = master.lp.getLp().col_cost_
+    if any(c == -1 and cost[j] >= ARTIFICIAL_FEN / 1000 and x[j] > 1e-6 for j, c in enumerate(master.column_class)):
+        return None, {}, None  # a share or ratio row kept only by its artificial slack: not a rota
     out: dict[int, list[int]] = {}
     queues: dict[int, dict[int, str]] = {}
     for c, cls in enumerate(master.classes):
