@@ -89,14 +89,14 @@ def score(sc, fc, r) -> dict:
     }
 
 
-def month(name: str, time_limit: float, seed: int, workers: int, log: Callable[[str], None]) -> list[str]:
+def month(name: str, time_limit: float, seed: int, workers: int, log: Callable[[str], None], only: int | None = None) -> list[str]:
     sc = load_scenario(name)
     fc = forecast(sc)
     st = staffing(sc, fc)
     demand = priced_demand(sc, st)
     roster = rules_from_scenario(sc)
     runs = []
-    for label, kwargs in CONTENDERS:
+    for label, kwargs in CONTENDERS[:only]:
         log(f"[{name}] {label} ({time_limit:g} s)")
         before = uptime()
         run = run_one(sc, demand, roster, kwargs, time_limit, seed, workers)
@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--time-limit", type=float, default=300.0, help="seconds per engine (default 300)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--contenders", type=int, default=None, help="run only the first N contenders (ours first)")
     ap.add_argument("--out", default=str(MONTH_OUT), help=f"markdown section (default {MONTH_OUT.relative_to(ROOT)})")
     args = ap.parse_args(argv)
 
@@ -178,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
         f"Command: `{cmd.strip()}` (run {time.strftime('%Y-%m-%d %H:%M %Z')} on commit {_commit()}). Every figure "
         "below is measured by that run; every rota is scored by `scheduler.checker.check_rota` from the rota alone.",
         "",
-        *month(args.scenario, args.time_limit, args.seed, args.workers, log),
+        *month(args.scenario, args.time_limit, args.seed, args.workers, log, args.contenders),
     ]
     text = "\n".join(lines)
     print(text)

@@ -11,14 +11,15 @@ from __future__ import annotations
 import shutil
 import sys
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from scheduler.errors import InfeasibleError, InputError, Interrupted, Problem
-from scheduler.interrupts import Signals, not_proven, run_interruptible, signal_name
+from scheduler.errors import InputError, Problem
+from scheduler.exits import check_lang, check_out, check_time_limit, guarded
+from scheduler.interrupts import Signals, run_interruptible
+from scheduler.progress import progress_printer, sweep_printer, variant_label
 from scheduler.scenario import BUILTIN_DIR, builtin_names, load_config, load_scenario
 from scheduler.version import __version__
 
@@ -28,83 +29,6 @@ app = typer.Typer(
     help="Workforce scheduling for online-shop customer service around big sales.",
     pretty_exceptions_enable=False,
 )
-
-
-def _fail(code: int, text: str) -> None:
-    typer.echo(text, err=True)
-    raise typer.Exit(code)
-
-
-def guarded(fn: Callable[[], Any]) -> Any:
-    """Run a command body; turn the project's errors into exit codes and messages, never tracebacks.
-
-    2 bad input (every problem: file, row, field, found, allowed); 1 no rota (the clashing rules
-    in the scenario's words, or the time limit that ran out first); 128 + signal number when Ctrl-C
-    or SIGTERM ended the command before its output was complete; 3 a bug.
-    """
-    try:
-        return fn()
-    except typer.Exit:
-        raise
-    except InputError as exc:
-        _fail(2, f"error: bad input ({len(exc.problems)} problem{'s' * (len(exc.problems) != 1)}):\n{exc}")
-    except InfeasibleError as exc:
-        if not_proven(exc):
-            _fail(1, "error: no rota found, and none proven impossible:\n" + "\n".join(f"  - {c}" for c in exc.clashes))
-        _fail(1, "error: no rota can keep all the hard rules. These rules clash:\n"
-              + "\n".join(f"  - {c}" for c in exc.clashes))
-    except Interrupted as exc:
-        _fail(128 + exc.signum, f"interrupted ({signal_name(exc.signum)}): {exc.message}")
-    except KeyboardInterrupt:
-        _fail(130, "interrupted (SIGINT): nothing was written")
-    except MemoryError:
-        _fail(2, "error: out of memory; shorten the horizon, use longer slots, or lower solver.max_model_variables")
-    except Exception as exc:  # noqa: BLE001 - the promise is: no traceback, ever
-        _fail(3, f"internal error ({type(exc).__name__}: {exc}); please report it with the scenario")
-
-
-def _check_time_limit(value: float | None) -> None:
-    """--time-limit as the scenario's solver.time_limit_seconds allows it: a finite number of seconds up to a day."""
-    import math
-
-    if value is not None and not (math.isfinite(value) and 0 < value <= 86400):
-        raise InputError([Problem("command line", "--time-limit", repr(value), "seconds from 0.1 to 86400 (a day)")])
-
-
-def _check_out(out: Path, option: str, markers: tuple[str, ...], keep: Path | None = None, keep_what: str = "the scenario folder") -> None:
-    """Refuse an output path that cannot be written, or whose replacement would lose someone's files,
-    before any work is done (the folder is replaced whole at the end)."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError([Problem(str(out), option, "an existing file", "a folder path (a new folder, or an output folder of an earlier run)")])
-    full = out.resolve()
-    here = Path.cwd().resolve()
-    if full == here or full in here.parents:
-        raise InputError([Problem(str(out), option, f"the current folder {here} (or a folder holding it)",
-                                  "a folder beside or below it: the output folder is replaced whole")])
-    if keep is not None:
-        kept = Path(keep).resolve()
-        if full == kept or full in kept.parents:
-            raise InputError([Problem(str(out), option, f"{keep_what} {keep} (or a folder holding it)",
-                                      "a separate folder: the output folder is replaced whole")])
-    if out.is_dir():
-        names = sorted(p.name for p in out.iterdir())
-        if names and not any(m in names for m in markers):
-            shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-            raise InputError([Problem(str(out), option, f"an existing folder of other files ({shown})",
-                                      f"a new or empty folder, or an output folder of an earlier run (holding {' or '.join(markers)}): "
-                                      "it is replaced whole")])
-    anc = full.parent
-    while not anc.exists() and anc != anc.parent:
-        anc = anc.parent
-    if not anc.is_dir():
-        raise InputError([Problem(str(out), option, f"a path below the file {anc}", "a folder path you may write to")])
-    import tempfile
-
-    try:
-        Path(tempfile.mkdtemp(prefix=".scheduler-probe.", dir=anc)).rmdir()
-    except OSError as exc:
-        raise InputError([Problem(str(out), option, f"not writable ({anc}: {exc.strerror or exc})", "a folder you may write to")]) from None
 
 
 def _version(value: bool) -> None:
@@ -192,43 +116,6 @@ PLAN_MARKERS = ("summary.json", "shifts.csv")
 Scenario = Annotated[str, typer.Argument(help="A built-in name (double11) or a scenario folder.")]
 
 
-def _progress_printer(quiet: bool, time_limit: float):
-    """Progress while the solver works: the best cost, the bound and the gap.
-
-    On a terminal a rich progress bar; otherwise (a log, a pipe) a line for the first rota of each
-    stage and then at most one every 5 s. Nothing with --quiet.
-    """
-    if quiet:
-        return None, None
-    if not sys.stderr.isatty():
-        import time
-
-        last: dict[str, float] = {}
-
-        def log(stage: str, obj: float, bound: float, seconds: float) -> None:
-            now = time.monotonic()
-            if stage in last and now - last[stage] < 5.0:
-                return
-            last[stage] = now
-            gap = (obj - bound) / obj if obj > 0 else 0.0
-            label = "bound" if stage == "bound" else "rota"
-            typer.echo(f"{label}: best ¥{obj:,.0f}  bound ¥{bound:,.0f}  gap {gap:.2%}  ({seconds:.0f} s)", err=True)
-
-        return None, log
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True)
-    task = bar.add_task("solving", total=time_limit)
-
-    def update(stage: str, obj: float, bound: float, seconds: float) -> None:
-        gap = (obj - bound) / obj if obj > 0 else 0.0
-        label = "bound" if stage == "bound" else "rota"
-        bar.update(task, completed=min(seconds, time_limit),
-                   description=f"{label}: best ¥{obj:,.0f}  bound ¥{bound:,.0f}  gap {gap:.2%}")
-
-    return bar, update
-
-
 def _hiring_lines(table: Any) -> list[str]:
     """The hiring decision per pool, as `scheduler plan` prints it (hiring.csv has it all)."""
     from scheduler.report.html import marginal_words
@@ -255,13 +142,12 @@ def plan_cmd(
         from scheduler.pipeline import plan
         from scheduler.report import people_writers, write_plan
 
-        if lang not in ("zh", "en"):
-            raise InputError([Problem("command line", "--lang", repr(lang), "zh or en")])
-        _check_time_limit(time_limit)
+        check_lang(lang)
+        check_time_limit(time_limit)
         sc = load_scenario(scenario)
-        _check_out(out, "--out", PLAN_MARKERS, sc.folder)
+        check_out(out, "--out", PLAN_MARKERS, sc.folder)
         limit = time_limit if time_limit is not None else sc.config.solver.time_limit_seconds
-        bar, update = _progress_printer(quiet, limit)
+        bar, update = progress_printer(quiet, limit)
 
         def work(token: Any) -> Any:
             if bar is not None:
@@ -291,46 +177,11 @@ def plan_cmd(
     guarded(body)
 
 
-def _variant_label(row: dict, keys: list[str]) -> str:
-    """A shop by its folder name, a variant by its values: what a person looks for in the table."""
-    return str(row[keys[0]]) if keys == ["scenario"] else ", ".join(f"{k}={row[k]}" for k in keys)
-
-
-def _sweep_printer(quiet: bool, keys: list[str]) -> tuple[Any, Callable[..., None]]:
-    """Progress of a sweep: done / running / failed. On a terminal a rich bar; otherwise (a log,
-    a pipe) one line per finished variant. Nothing but the notes with --quiet."""
-    bar: Any = None
-    if not quiet and sys.stderr.isatty():
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True)
-    task_id = None
-
-    def event(kind: str, row: dict | None, c: Any) -> None:
-        nonlocal task_id
-        if kind == "start":
-            for n in (row or {}).get("notes", []):
-                typer.echo(n, err=True)
-            if bar is not None:
-                task_id = bar.add_task("", total=c.total)
-                bar.start()
-        if bar is not None and task_id is not None:
-            bar.update(task_id, completed=c.done + c.failed,
-                       description=f"done {c.done}  running {c.running}  failed {c.failed}")
-        elif kind == "done" and row is not None and not quiet:
-            what = (f"{row['status']}  cost ¥{row['cost_yuan']:,.2f}  gap {row['gap']:.2%}" if row.get("run") != "failed"
-                    else f"{row['status']}: {row['message'][:200]}")
-            typer.echo(f"[{c.done + c.failed}/{c.total}] {_variant_label(row, keys)}: {what}  "
-                       f"(done {c.done}, running {c.running}, failed {c.failed})", err=True)
-
-    return bar, event
-
-
 def _run_sweep_job(job: Any, address: str | None, workers: int | None, quiet: bool) -> None:
     """Run a sweep's or batch's tasks with the progress shown, then say what was written."""
     from scheduler.sweeps import run_job
 
-    bar, event = _sweep_printer(quiet, job.keys)
+    bar, event = sweep_printer(quiet, job.keys)
     try:
         result = run_job(job, address=address, parallel=workers, on_event=event)
     finally:
@@ -341,7 +192,7 @@ def _run_sweep_job(job: Any, address: str | None, workers: int | None, quiet: bo
     typer.echo(f"{c.total} {noun}: {c.done - c.reused} planned, {c.reused} reused, {c.failed} failed")
     for r in result.rows:
         if r.get("run") == "failed":
-            typer.echo(f"  {_variant_label(r, job.keys)}: {r['status']}: {r['message'][:300]}")
+            typer.echo(f"  {variant_label(r, job.keys)}: {r['status']}: {r['message'][:300]}")
     typer.echo(f"wrote {result.table} and {result.page}")
     if c.failed:
         raise typer.Exit(1)
@@ -367,9 +218,8 @@ def sweep_cmd(
     def body() -> None:
         from scheduler.sweeps import sweep_job
 
-        if lang not in ("zh", "en"):
-            raise InputError([Problem("command line", "--lang", repr(lang), "zh or en")])
-        _check_time_limit(time_limit)
+        check_lang(lang)
+        check_time_limit(time_limit)
         job = sweep_job(scenario, list(vary), out, time_limit=time_limit, lang=lang)
         _run_sweep_job(job, address, workers, quiet)
 
@@ -391,9 +241,8 @@ def batch_cmd(
     def body() -> None:
         from scheduler.sweeps import batch_job
 
-        if lang not in ("zh", "en"):
-            raise InputError([Problem("command line", "--lang", repr(lang), "zh or en")])
-        _check_time_limit(time_limit)
+        check_lang(lang)
+        check_time_limit(time_limit)
         job = batch_job(folder, out, time_limit=time_limit, lang=lang)
         _run_sweep_job(job, address, workers, quiet)
 
@@ -412,7 +261,7 @@ def forecast_cmd(
         from scheduler.report.files import atomic_folder, write_forecast
 
         sc = load_scenario(scenario)
-        _check_out(out, "--out", ("forecast.csv", "sizing.json"), sc.folder)
+        check_out(out, "--out", ("forecast.csv", "sizing.json"), sc.folder)
         with Signals() as sig:
             with atomic_folder(out) as tmp:
                 write_forecast(sc, tmp)
@@ -437,7 +286,7 @@ def staff_cmd(
         from scheduler.staffing_model import staffing
 
         sc = load_scenario(scenario)
-        _check_out(out, "--out", ("staffing.csv",), sc.folder)
+        check_out(out, "--out", ("staffing.csv",), sc.folder)
         with Signals() as sig:
             st = staffing(sc, forecast(sc))
             with atomic_folder(out) as tmp:
@@ -491,8 +340,8 @@ def replan_cmd(
 
         ids = [a.strip() for a in absent.split(",") if a.strip()]
         target = out or directory.with_name(directory.name + "-replan")
-        _check_time_limit(time_limit)
-        _check_out(target, "--out", PLAN_MARKERS, directory, "the published plan folder")
+        check_time_limit(time_limit)
+        check_out(target, "--out", PLAN_MARKERS, directory, "the published plan folder")
 
         def work(token: Any) -> Any:
             return replan(directory, actuals, now, absent=ids, notice_hours=notice, time_limit=time_limit, should_stop=token)
@@ -529,7 +378,7 @@ def review_cmd(
         from scheduler.reviewing import review
 
         target = out or directory.with_name(directory.name + "-review")
-        _check_out(target, "--out", REVIEW_MARKERS, directory, "the plan folder")
+        check_out(target, "--out", REVIEW_MARKERS, directory, "the plan folder")
         with Signals() as sig:
             rv = review(directory, agent_stats, actuals)
             write_review(rv, target, extra_writers=[sig.committing])

@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"pipeline", "replanning", "reviewing"},
     {"report"},
     {"serve", "sweeps", "interrupts"},
-    {"cli", "__init__"},
+    {"cli", "exits", "progress", "__init__"},
 ]
 """Who may import whom: a stage imports only from its own layer or the ones above it in this
 list (errors -> scenario -> demand/staffing -> rota and the checker -> pipeline/replan/review ->

@@ -27,8 +27,9 @@ from test_model_rules import MONEY, Need, agent, contract, demand, judged, scena
 import scheduler
 from scheduler.rota import solve_rota
 from scheduler.rota.cg import column_generation
+from scheduler.rota.cg.building import build_master
 from scheduler.rota.cg.engine import _price
-from scheduler.rota.cg.master import AgentClass, build_master
+from scheduler.rota.cg.master import AgentClass
 from scheduler.rota.cg.pricing import Pricer
 from scheduler.rota.cg.queues import QueueBlocks
 from scheduler.rota.model import Unit, class_key

@@ -22,9 +22,9 @@ import pandas as pd
 
 from scheduler.checker import check_folder
 from scheduler.errors import InfeasibleError, InputError
+from scheduler.interrupts import SignalStopToken
 from scheduler.replanning import replan
 from scheduler.report.files import replan_writers, write_plan
-from scheduler.rota.solve import StopToken
 from scheduler.serve.versions import Version, Versions
 
 _BEST = re.compile(r"^#(?:\d+|Bound)\s.*?\bbest:(\S+)(?:\s+next:\[([^,\]]*)(?:,[^\]]*)?\])?")
@@ -35,7 +35,7 @@ class Busy(Exception):
     """A replan is already running: the page says so instead of starting a second one."""
 
 
-class _ProgressToken(StopToken):
+class _ProgressToken(SignalStopToken):
     """Stops the replan's searches and reads their progress (best cost, bound) from CP-SAT's log.
 
     The replan registers each of its solvers here before it solves, so the log is switched on
@@ -90,14 +90,7 @@ class _ProgressToken(StopToken):
                 self.on_progress(phase, self.best, self.bound)
 
         solver.log_callback = line
-        if self.stopped:
-            solver.parameters.max_time_in_seconds = 0.01
-        return super().register(solver)
-
-    def stop(self) -> None:
-        for s in self._solvers:
-            s.parameters.max_time_in_seconds = 0.01
-        super().stop()
+        return super().register(solver)  # a stop before the search began reaches it too
 
 
 @dataclass

@@ -26,7 +26,8 @@ import numpy as np
 
 from scheduler.rota import hiring
 from scheduler.rota import roster_rules as rr
-from scheduler.rota.cg.master import ARTIFICIAL_FEN, AgentClass, Column, Master, build_master, dual_function
+from scheduler.rota.cg.building import build_master
+from scheduler.rota.cg.master import ARTIFICIAL_FEN, AgentClass, Column, Master, dual_function
 from scheduler.rota.cg.pricing import Pricer
 from scheduler.rota.model import Demand, Unit
 from scheduler.scenario import Scenario

@@ -1,7 +1,7 @@
 """Pricing: the least reduced-cost legal schedule of one agent class, found exactly.
 
 The pricing problem is a one-agent rota model: the class's shift options as booleans, and the
-very functions of scheduler/rota/model.py (and of roster_rules.py) that state each per-agent
+very functions of scheduler/rota/hard_rules.py (and of roster_rules.py) that state each per-agent
 rule — one shift a day, rest, overtime, weekly and average hours, consecutive days, the evening
 all-hands duty, hiring (a candidate's empty schedule is legal, a non-empty one pays the hire
 and carries every duty), forbidden successions, per-type maximums, total minutes, minimum runs worked
