@@ -21,8 +21,8 @@ or every employee over a few days) from the incumbent: a large neighbourhood sea
 Penalties are scaled by 100 because the engine works in fen; the result's yuan figure is the
 benchmark's penalty. Every roster is re-scored from the shifts table alone by `evaluate`.
 
-    /work/venv/bin/python benchmarks/curtois.py                   # every instance present
-    /work/venv/bin/python benchmarks/curtois.py 1 2 4 --small-limit 20
+    python benchmarks/curtois.py                   # every instance present
+    python benchmarks/curtois.py 1 2 4 --small-limit 20
 
 Writes benchmarks/results/curtois.md (figures measured by this script).
 """
@@ -329,7 +329,7 @@ def report(rows: list[tuple[Outcome, float]], args: argparse.Namespace) -> str:
         "",
         f"Run {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z} on {platform.node()} ({os.cpu_count()} cores, "
         f"Python {platform.python_version()}, OR-Tools {__import__('ortools').__version__}), {args.workers} CP-SAT workers, seed {args.seed}.",
-        f"Command: `{' '.join(['/work/venv/bin/python', 'benchmarks/curtois.py', *sys.argv[1:]])}`",
+        f"Command: `{' '.join(['python', 'benchmarks/curtois.py', *sys.argv[1:]])}`",
         "",
         "Time limit per instance: instances 1-12 "
         f"{args.small_limit:g} s, larger ones {args.large_limit:g} s (model building included). "

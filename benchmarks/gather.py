@@ -4,7 +4,7 @@ RESULTS.md is never typed by hand: each benchmark script writes its own results/
 its measured run, and this script puts them together with the machine they ran on (cores, CPU
 model, RAM, date, package versions).
 
-    /work/venv/bin/python benchmarks/gather.py          # writes benchmarks/RESULTS.md
+    python benchmarks/gather.py          # writes benchmarks/RESULTS.md
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 OUT = ROOT / "benchmarks" / "RESULTS.md"
 # the order a reader wants; any other results/*.md follows alphabetically
-ORDER = ["peers", "timefold", "scale", "scale_1000", "staffing", "curtois", "curtois_large", "season", "replan"]
+ORDER = ["timefold", "peers", "season", "curtois", "curtois_large", "sweep", "scale", "scale_1000", "staffing", "replan"]
 PACKAGES = ["ortools", "highspy", "numpy", "pandas", "scipy", "pydantic", "pyworkforce", "matplotlib", "psutil"]
 
 

@@ -20,7 +20,7 @@ until no shortfall is left that any legal shift can cover; (3) repairs for the m
 and the morning part-time share, adding the cheapest legal core / part-time shift while the share
 is short. Pre-/after-sale ratio bounds are not pursued (the checker reports them if broken).
 
-    /work/venv/bin/python benchmarks/greedy.py [SCENARIO]     # prints the checker's figures
+    python benchmarks/greedy.py [SCENARIO]     # prints the checker's figures
 """
 
 from __future__ import annotations

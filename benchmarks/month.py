@@ -18,8 +18,8 @@ through its progress callback), the objective, its own proven bound and gap, the
 and broken rules, and the cost above the best bound any contender proved (every contender's bound
 is a valid lower bound on every rota, so the largest one is too).
 
-    /work/venv/bin/python benchmarks/month.py                       # season at 300 s per engine (~16 min)
-    /work/venv/bin/python benchmarks/month.py --time-limit 60 --out /tmp/month.md
+    python benchmarks/month.py                       # season at 300 s per engine (~16 min)
+    python benchmarks/month.py --time-limit 60 --out /tmp/month.md
 
 Writes benchmarks/results/season.md (the section gather.py takes) unless --out says elsewhere.
 """

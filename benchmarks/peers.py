@@ -21,8 +21,8 @@ priced demand are computed once; then every contender makes a rota and the indep
 
 and pyworkforce's Erlang C requirement is set beside ours (chat model, and our effective-AHT Erlang C).
 
-    /work/venv/bin/python benchmarks/peers.py                          # double11 (20 s) + weekly (60 s)
-    /work/venv/bin/python benchmarks/peers.py --quick small_shop --out /tmp/peers.md
+    python benchmarks/peers.py                          # double11 (20 s) + weekly (60 s)
+    python benchmarks/peers.py --quick small_shop --out /tmp/peers.md
 
 Writes benchmarks/results/peers.md (full runs; --quick writes only where --out says).
 """

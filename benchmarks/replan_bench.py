@@ -7,8 +7,8 @@ changes and after (both recomputed by the independent checker under the new fore
 change prices, and the checker's verdict on the new folder. Optionally the same cases through
 an earlier commit's code (--compare REF), for the before/after of a change to the replan.
 
-    /work/venv/bin/python benchmarks/replan_bench.py
-    /work/venv/bin/python benchmarks/replan_bench.py --compare d3cc3da   # also run the old replan
+    python benchmarks/replan_bench.py
+    python benchmarks/replan_bench.py --compare d3cc3da   # also run the old replan
 
 Prints a markdown report and writes it to benchmarks/results/replan.md.
 """
@@ -133,7 +133,7 @@ def main() -> None:
     ap.add_argument("--compare", metavar="REF", help="also run the replan of this git commit on the same cases")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "replan.md")
     args = ap.parse_args()
-    cmd = "/work/venv/bin/python benchmarks/replan_bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    cmd = "python benchmarks/replan_bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     lines = [f"# Replan benchmark: double11 re-solved from mid-event actuals at {NOW}", "",
              f"Command: `{cmd.strip()}`  ", f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
              f"{time.strftime('%Y-%m-%d %H:%M')}  ", f"Load before: {load()} (another helper's benchmarks may share the machine: timings are noisy)", ""]

@@ -16,8 +16,8 @@ per-agent model), and the independent checker on the result. Measured there:
 - the final gap as `solve_rota` reports it; peak RSS of the subprocess (`resource.getrusage`);
 - the checker's violations on the rota.
 
-    /work/venv/bin/python benchmarks/scale.py            # full curve (~20 min on 2 cores)
-    /work/venv/bin/python benchmarks/scale.py --quick    # two small sizes, seconds
+    python benchmarks/scale.py            # full curve (~20 min on 2 cores)
+    python benchmarks/scale.py --quick    # two small sizes, seconds
 
 Writes benchmarks/results/scale.md and benchmarks/scale.png (full runs; --quick writes only
 where --out / --plot say).

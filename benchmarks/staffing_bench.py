@@ -2,8 +2,8 @@
 conventional effective-AHT Erlang C; the time to staff a 7-day x 48-slot x 3-queue horizon; and
 pyworkforce's Erlang C beside ours on the published reference rows.
 
-    /work/venv/bin/python benchmarks/staffing_bench.py            # full run (a few minutes, 2 cores)
-    /work/venv/bin/python benchmarks/staffing_bench.py --quick    # shorter simulations
+    python benchmarks/staffing_bench.py            # full run (a few minutes, 2 cores)
+    python benchmarks/staffing_bench.py --quick    # shorter simulations
 
 Prints a markdown report and writes it to benchmarks/results/staffing.md.
 """
