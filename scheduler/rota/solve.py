@@ -299,15 +299,20 @@ def solve_from_rota(
 
 
 def _round_up_to_objective_grid(m: RotaModel, bound_yuan: float) -> float:
-    """Every rota's cost is the objective's offset plus a whole multiple of the gcd of its
-    coefficients (all in fen), so a proven bound rounds up to the next such value (Curtois:
-    penalties in whole points, so 1715.96 proves 1716)."""
+    """Every least-cost rota's cost is the objective's offset plus a whole multiple of the gcd of
+    its coefficients (all in fen), a lost-inquiry variable counting as the gcd of its curve's
+    points (it is minimised onto them), so a proven bound rounds up to the next such value
+    (Curtois: penalties in whole points, so 1715.96 proves 1716)."""
     if not math.isfinite(bound_yuan):
         return bound_yuan
     obj = m.model.proto.objective
+    lost_curve = {v.Index(): m.demand.loss_fen[key] for key, v in m.lost.items()}
     g = 0
-    for c in obj.coeffs:
-        g = math.gcd(g, abs(int(c)))
+    for v, c in zip(obj.vars, obj.coeffs, strict=True):
+        step = abs(int(c))
+        if v in lost_curve:  # a lost-inquiry value, 1 fen a unit, is a point of its curve in any least-cost rota
+            step *= math.gcd(*(int(x) for x in lost_curve[v]))
+        g = math.gcd(g, step)
         if g == 1:
             return bound_yuan
     if g <= 1:
