@@ -317,10 +317,10 @@ def test_no_rota_in_time_is_not_called_a_clash(cli, tmp_path):
 class Run:
     """`scheduler plan double11` in a subprocess, its stderr lines time-stamped as they come."""
 
-    def __init__(self, out: Path, *args: str):
+    def __init__(self, out: Path, *args: str, scenario: str | Path = "double11"):
         env = {**os.environ, "MPLBACKEND": "Agg"}
         self.t0 = time.monotonic()
-        self.proc = subprocess.Popen([SCHEDULER, "plan", "double11", "--out", str(out), *args], stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([SCHEDULER, "plan", str(scenario), "--out", str(out), *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=env)
         self.lines: list[tuple[float, str]] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -363,6 +363,14 @@ PLAN_FILES = {"scenario", "forecast.csv", "staffing.csv", "shifts.csv", "assignm
               "summary.json", "handover.csv", "rota.xlsx", "report.html", "coverage.png", "gantt.png"}
 
 
+def _searching_double11(tmp_path: Path) -> Path:
+    """double11 with solver.gap_limit 0, so its search is still running when the signal comes
+    (with the default gap limit it may end on its own within seconds of its first rota)."""
+    folder = copy_scenario(tmp_path, "double11")
+    append("scenario.yaml", "  gap_limit: 0\n")(folder)
+    return folder
+
+
 def _earlier_plan(small_plan: Path, out: Path) -> dict:
     """An output folder from an earlier run, with a file no plan writes (gone when replaced whole)."""
     shutil.copytree(small_plan, out)
@@ -370,7 +378,7 @@ def _earlier_plan(small_plan: Path, out: Path) -> dict:
     return tree(out)
 
 
-def _complete_or_unchanged(out: Path, code: int, before: dict, cli) -> str:
+def _complete_or_unchanged(out: Path, code: int, before: dict, cli, scenario: str | Path = "double11") -> str:
     parent = out.parent
     assert not [p.name for p in parent.iterdir() if p.name.startswith(f".{out.name}.")], "a temporary folder was left behind"
     if code == 0:
@@ -379,7 +387,7 @@ def _complete_or_unchanged(out: Path, code: int, before: dict, cli) -> str:
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         assert summary["interrupted"] is True and summary["status"] in ("FEASIBLE", "OPTIMAL")
         assert summary["solve_seconds"] < 40  # the 60 s search did stop
-        c, o, e = cli("check", "double11", out)
+        c, o, e = cli("check", scenario, out)
         assert c == 0, o + e
         return "complete"
     assert code in (128 + signal.SIGINT, 128 + signal.SIGTERM), code
@@ -390,7 +398,8 @@ def _complete_or_unchanged(out: Path, code: int, before: dict, cli) -> str:
 def test_sigint_during_solve_writes_best_rota_whole(tmp_path, small_plan, cli):
     out = tmp_path / "plan"
     before = _earlier_plan(small_plan, out)
-    run = Run(out, "--time-limit", "60", "--seed", "1")
+    scenario = _searching_double11(tmp_path)
+    run = Run(out, "--time-limit", "60", "--seed", "1", scenario=scenario)
     run.wait_for("rota:")  # a rota exists: the signal must keep it
     sent = run.signal(signal.SIGINT)
     code, ended = run.finish()
@@ -401,13 +410,14 @@ def test_sigint_during_solve_writes_best_rota_whole(tmp_path, small_plan, cli):
     writing = next((t for t, ln in run.lines if ln.startswith("writing the best rota so far")), None)
     assert writing is not None and writing - sent < 10, err
     assert ended - sent < 90, err
-    assert _complete_or_unchanged(out, code, before, cli) == "complete"
+    assert _complete_or_unchanged(out, code, before, cli, scenario) == "complete"
 
 
 def test_sigterm_stops_search_then_sigterm_while_writing_keeps_old_folder(tmp_path, small_plan, cli):
     out = tmp_path / "plan"
     before = _earlier_plan(small_plan, out)
-    run = Run(out, "--time-limit", "60", "--seed", "1")
+    scenario = _searching_double11(tmp_path)
+    run = Run(out, "--time-limit", "60", "--seed", "1", scenario=scenario)
     run.wait_for("rota:")
     sent = run.signal(signal.SIGTERM)
     writing = run.wait_for("writing the best rota so far")
@@ -418,13 +428,14 @@ def test_sigterm_stops_search_then_sigterm_while_writing_keeps_old_folder(tmp_pa
     assert code == 128 + signal.SIGTERM, run.stderr()
     assert ended - writing < 10, run.stderr()
     assert "Traceback" not in run.stderr()
-    assert _complete_or_unchanged(out, code, before, cli) == "unchanged"
+    assert _complete_or_unchanged(out, code, before, cli, scenario) == "unchanged"
 
 
 def test_second_signal_quits_without_writing(tmp_path, small_plan, cli):
     out = tmp_path / "plan"
     before = _earlier_plan(small_plan, out)
-    run = Run(out, "--time-limit", "60", "--seed", "1")
+    scenario = _searching_double11(tmp_path)
+    run = Run(out, "--time-limit", "60", "--seed", "1", scenario=scenario)
     run.wait_for("bound:")
     sent = run.signal(signal.SIGINT)
     run.wait_for("SIGINT: stopping the search")
@@ -433,7 +444,7 @@ def test_second_signal_quits_without_writing(tmp_path, small_plan, cli):
     assert code == 130, run.stderr()
     assert ended - sent < 10, run.stderr()
     assert "Traceback" not in run.stderr()
-    assert _complete_or_unchanged(out, code, before, cli) == "unchanged"
+    assert _complete_or_unchanged(out, code, before, cli, scenario) == "unchanged"
 
 
 # --- determinism --------------------------------------------------------------------------------
