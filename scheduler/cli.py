@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -114,6 +115,8 @@ PLAN_MARKERS = ("summary.json", "shifts.csv")
 """Files that mark a folder as a plan folder an earlier run wrote (replaced whole by a new run)."""
 
 Scenario = Annotated[str, typer.Argument(help="A built-in name (double11) or a scenario folder.")]
+Lang = Annotated[str, typer.Option("--lang", help="Labels of people's files: zh or en.")]
+Quiet = Annotated[bool, typer.Option("--quiet", help="No progress.")]
 
 
 def _hiring_lines(table: Any) -> list[str]:
@@ -133,8 +136,8 @@ def plan_cmd(
     time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.1, help="Seconds for the solver.")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, help="Random seed of the solver.")] = None,
     workers: Annotated[int | None, typer.Option("--workers", min=1, max=64, help="Solver threads.")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Labels of people's files: zh or en.")] = "zh",
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    lang: Lang = "zh",
+    quiet: Quiet = False,
 ) -> None:
     """Plan a scenario: forecast, staffing, the least-cost rota; write the plan folder."""
 
@@ -177,9 +180,15 @@ def plan_cmd(
     guarded(body)
 
 
-def _run_sweep_job(job: Any, address: str | None, workers: int | None, quiet: bool) -> None:
-    """Run a sweep's or batch's tasks with the progress shown, then say what was written."""
+def _run_sweep_job(make_job: Callable[[], Any], lang: str, time_limit: float | None, address: str | None,
+                   workers: int | None, quiet: bool) -> None:
+    """Check the options sweep and batch share, make the job (its every variant validated), run its
+    tasks with the progress shown, then say what was written."""
     from scheduler.sweeps import run_job
+
+    check_lang(lang)
+    check_time_limit(time_limit)
+    job = make_job()
 
     bar, event = sweep_printer(quiet, job.keys)
     try:
@@ -210,18 +219,16 @@ def sweep_cmd(
     time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.1, help="Solver seconds per variant.")] = None,
     address: Address = None,
     workers: SweepWorkers = None,
-    lang: Annotated[str, typer.Option("--lang", help="Labels of people's files: zh or en.")] = "zh",
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress.")] = False,
+    lang: Lang = "zh",
+    quiet: Quiet = False,
 ) -> None:
     """Plan every variant of a scenario (the cartesian product of the --vary values): a plan folder each, one table."""
 
     def body() -> None:
         from scheduler.sweeps import sweep_job
 
-        check_lang(lang)
-        check_time_limit(time_limit)
-        job = sweep_job(scenario, list(vary), out, time_limit=time_limit, lang=lang)
-        _run_sweep_job(job, address, workers, quiet)
+        _run_sweep_job(lambda: sweep_job(scenario, list(vary), out, time_limit=time_limit, lang=lang),
+                       lang, time_limit, address, workers, quiet)
 
     guarded(body)
 
@@ -233,18 +240,16 @@ def batch_cmd(
     time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.1, help="Solver seconds per shop.")] = None,
     address: Address = None,
     workers: SweepWorkers = None,
-    lang: Annotated[str, typer.Option("--lang", help="Labels of people's files: zh or en.")] = "zh",
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress.")] = False,
+    lang: Lang = "zh",
+    quiet: Quiet = False,
 ) -> None:
     """Plan every scenario folder inside FOLDER: a plan folder each, one table."""
 
     def body() -> None:
         from scheduler.sweeps import batch_job
 
-        check_lang(lang)
-        check_time_limit(time_limit)
-        job = batch_job(folder, out, time_limit=time_limit, lang=lang)
-        _run_sweep_job(job, address, workers, quiet)
+        _run_sweep_job(lambda: batch_job(folder, out, time_limit=time_limit, lang=lang),
+                       lang, time_limit, address, workers, quiet)
 
     guarded(body)
 
@@ -330,7 +335,7 @@ def replan_cmd(
     absent: Annotated[str, typer.Option("--absent", help="Agent ids who did not show up or left, comma separated.")] = "",
     notice: Annotated[float | None, typer.Option("--notice", min=0, help="Hours from now that stay as published.")] = None,
     time_limit: Annotated[float | None, typer.Option("--time-limit", min=0.1, help="Seconds for the solver (default 5).")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="Labels of people's files: zh or en.")] = "zh",
+    lang: Lang = "zh",
 ) -> None:
     """Re-solve the rest of the event from actuals, changing as little of the published rota as pays."""
 
