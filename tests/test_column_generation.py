@@ -21,6 +21,7 @@ from scheduler import load_scenario
 from scheduler.pipeline import priced_demand
 from scheduler.rota import solve_rota
 from scheduler.rota.cg import column_generation
+from scheduler.rota.cg.labels import LabelPricer
 from scheduler.rota.cg.pricing import Pricer
 from scheduler.rota.model import Unit, class_key
 from scheduler.rota.solve import options_of
@@ -42,6 +43,22 @@ def _per_agent_classes(sc):
 
 
 # --- pricing against enumeration ------------------------------------------------------------
+PRICERS = {
+    "cp-sat": lambda sc, unit, rules, hire: Pricer(sc, unit, rules, hire, 0),
+    "labels": lambda sc, unit, rules, hire: LabelPricer(sc, unit, rules, hire),
+}
+"""Both exact pricings the engine chooses between, held to the same enumerations."""
+
+
+def _agrees(got, want: float) -> None:
+    """A pricing's answer against the enumerated least reduced cost: the master needs that least
+    value only when it is negative (a schedule prices out), and a bound that never exceeds it."""
+    assert got.bound <= want + 1e-9
+    assert min(got.best, 0.0) == pytest.approx(min(want, 0.0), abs=0.02)
+    if want < -0.01:
+        assert got.schedules
+
+
 def _curtois_legal_schedules(inst: curtois.Instance, eng: curtois.EngineInputs, unit: Unit) -> list[tuple[int, ...]]:
     """Every legal schedule of one employee, as option indexes, checked by the benchmark's rules."""
     sid = unit.agent.agent_id
@@ -59,8 +76,9 @@ def _curtois_legal_schedules(inst: curtois.Instance, eng: curtois.EngineInputs, 
     return out
 
 
+@pytest.mark.parametrize("pricing", PRICERS)
 @pytest.mark.parametrize("seed", range(6))
-def test_pricing_equals_enumeration_with_every_roster_rule(seed):
+def test_pricing_equals_enumeration_with_every_roster_rule(seed, pricing):
     """Random reduced costs: the pricing's least reduced cost is the least over every legal
     schedule enumerated and judged by the benchmark's own rules (successions, type maximums,
     minutes, runs worked and off, weekends, days off)."""
@@ -72,10 +90,13 @@ def test_pricing_equals_enumeration_with_every_roster_rule(seed):
         reduced = rng.normal(0, 500, len(unit.options)).round(2)
         conv = float(rng.normal(0, 100))
         want = min(sum(reduced[k] for k in s) for s in legal) - conv
-        got = Pricer(eng.scenario, unit, eng.rules, 0, 0).price(reduced, conv, 10.0)
-        assert got.best == pytest.approx(want, abs=0.02)
-        assert got.bound <= want + 1e-9
+        pricer = PRICERS[pricing](eng.scenario, unit, eng.rules, 0)
+        got = pricer.price(reduced, conv, 10.0)
+        _agrees(got, want)
         assert all(s in legal for s in got.schedules)
+        best = want + conv
+        for gap in (-5.0, -0.5, 0.5, 5.0):  # the least reduced cost just below and just above zero
+            _agrees(pricer.price(reduced, best - gap, 10.0), gap)
 
 
 def _contract_legal(sc, unit: Unit, schedule: tuple[int, ...]) -> bool:
@@ -105,8 +126,9 @@ def _contract_legal(sc, unit: Unit, schedule: tuple[int, ...]) -> bool:
     return True
 
 
+@pytest.mark.parametrize("pricing", PRICERS)
 @pytest.mark.parametrize("rest,consecutive,weekly", [(0, 7, 60), (12, 7, 60), (12, 2, 60), (11, 7, 16), (14, 1, 8)])
-def test_pricing_equals_enumeration_with_labour_rules(tmp_path, rest, consecutive, weekly):
+def test_pricing_equals_enumeration_with_labour_rules(tmp_path, rest, consecutive, weekly, pricing):
     """small_shop over three days with the rest, consecutive-day and weekly-hour rules switched
     on and off: the pricing's best schedule is the enumerated best among legal ones."""
     import shutil
@@ -136,12 +158,13 @@ def test_pricing_equals_enumeration_with_labour_rules(tmp_path, rest, consecutiv
                  if _contract_legal(sc, unit, s := tuple(sorted(k for k in combo if k is not None)))]
         reduced = rng.normal(-50, 300, len(unit.options)).round(2)
         want = min(sum(reduced[k] for k in s) for s in legal)
-        got = Pricer(sc, unit, None, 0, 0).price(reduced, 0.0, 10.0)
-        assert got.best == pytest.approx(want, abs=0.02), unit.agent.agent_id
+        got = PRICERS[pricing](sc, unit, None, 0).price(reduced, 0.0, 10.0)
+        _agrees(got, want)
         assert all(s in legal for s in got.schedules)
 
 
-def test_hire_cost_is_paid_by_any_nonempty_schedule():
+@pytest.mark.parametrize("pricing", PRICERS)
+def test_hire_cost_is_paid_by_any_nonempty_schedule(pricing):
     """A candidate's one-off cost comes with the first shift, once: the pricing's best is the
     enumerated best of (schedule + hire cost when it has any shift)."""
     inst = tiny()
@@ -152,8 +175,46 @@ def test_hire_cost_is_paid_by_any_nonempty_schedule():
         reduced = rng.normal(-20, 10, len(unit.options)).round(2)
         for hire in (0, 30, 10_000):
             want = min(sum(reduced[k] for k in s) + (hire if s else 0) for s in legal)
-            got = Pricer(eng.scenario, unit, eng.rules, hire, 0).price(reduced, 0.0, 10.0)
-            assert got.best == pytest.approx(want, abs=0.02), (unit.agent.agent_id, hire)
+            got = PRICERS[pricing](eng.scenario, unit, eng.rules, hire).price(reduced, 0.0, 10.0)
+            _agrees(got, want)
+
+
+def test_labels_agree_with_cp_sat_on_double11_duties_and_candidates():
+    """double11's agents carry the evening all-hands duty, and its hiring pools' candidates are
+    legal empty or hired with every duty: at random reduced costs the labels' least reduced
+    cost is CP-SAT's proven one, class by class (two exact pricings written apart)."""
+    sc = load_scenario("double11")
+    rng = np.random.default_rng(3)
+    units = _units(sc)
+    picked = [u for u in units if u.agent.candidate][:3] + [u for u in units if not u.agent.candidate][:4]
+    assert any(u.agent.candidate for u in picked)
+    for unit in picked:
+        hire = round(unit.agent.hire_cost_yuan * 100)
+        cp, lab = Pricer(sc, unit, None, hire, 0), LabelPricer(sc, unit, None, hire)
+        assert lab.need or unit.agent.standby  # the all-hands duty is in the labels' state
+        for mean in (-3000.0, 400.0):
+            reduced = rng.normal(mean, 2000, len(unit.options)).round(2)
+            want = cp.price(reduced, 0.0, 20.0)
+            assert want.proven
+            _agrees(lab.price(reduced, 0.0, 20.0), want.best)
+
+
+def test_labels_prove_what_cp_sat_leaves_unproven(monkeypatch):
+    """When CP-SAT's search stops before proving its best schedule, the class's pricing takes the
+    labels' exact answer: its bound is the enumerated least reduced cost, not CP-SAT's weak one."""
+    from scheduler.rota.cg.pricing import ClassPricing, Priced
+
+    inst = tiny()
+    eng = curtois.to_engine(inst)
+    unit = _units(eng.scenario)[0]
+    legal = _curtois_legal_schedules(inst, eng, unit)
+    reduced = np.random.default_rng(5).normal(-100, 400, len(unit.options)).round(2)
+    want = min(sum(reduced[k] for k in s) for s in legal)
+    pricing = ClassPricing(eng.scenario, unit, eng.rules, 0, 0)
+    monkeypatch.setattr(pricing.cp_sat, "price", lambda *a: Priced([], want + 50.0, want - 10_000.0, False))
+    got = pricing.price(reduced, 0.0, 10.0)
+    assert got.bound == pytest.approx(want, abs=0.02) and pricing.proven_by_labels == 1
+    assert got.schedules and all(s in legal for s in got.schedules)
 
 
 # --- the bound --------------------------------------------------------------------------------

@@ -413,6 +413,17 @@ def test_sigint_during_solve_writes_best_rota_whole(tmp_path, small_plan, cli):
     assert _complete_or_unchanged(out, code, before, cli, scenario) == "complete"
 
 
+def _wait_for_staging_folder(out: Path, timeout: float = 20.0) -> None:
+    """Until the writer's temporary folder beside `out` exists: the writing has begun (a fixed
+    sleep after the message raced a fast writer that had already put the folder in place)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if any(p.name.startswith(f".{out.name}.") and ".old." not in p.name for p in out.parent.iterdir()):
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"no staging folder beside {out} within {timeout:g} s")
+
+
 def test_sigterm_stops_search_then_sigterm_while_writing_keeps_old_folder(tmp_path, small_plan, cli):
     out = tmp_path / "plan"
     before = _earlier_plan(small_plan, out)
@@ -422,7 +433,7 @@ def test_sigterm_stops_search_then_sigterm_while_writing_keeps_old_folder(tmp_pa
     sent = run.signal(signal.SIGTERM)
     writing = run.wait_for("writing the best rota so far")
     assert writing - sent < 10, run.stderr()
-    time.sleep(0.5)  # well inside the writing of the folder (charts, Excel, report)
+    _wait_for_staging_folder(out)  # inside the writing of the folder (charts, Excel, report)
     run.signal(signal.SIGTERM)
     code, ended = run.finish()
     assert code == 128 + signal.SIGTERM, run.stderr()

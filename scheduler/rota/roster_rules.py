@@ -106,7 +106,7 @@ def day_roster(m: RotaModel, rules: RosterRules) -> DayRoster:
     for u_idx, u in enumerate(m.units):
         if u.size != 1 or u.agent.agent_id not in rules.limits:
             continue
-        types = _types_by_start(rules, u.agent.contract)
+        types = types_by_start(rules, u.agent.contract)
         per_day: dict[int, list] = defaultdict(list)
         per_type: dict[tuple[int, str], list] = defaultdict(list)
         mins: list[tuple[int, cp_model.IntVar]] = []
@@ -129,7 +129,7 @@ def day_roster(m: RotaModel, rules: RosterRules) -> DayRoster:
     return DayRoster(works, typed, n_days(sc), counted)
 
 
-def _types_by_start(rules: RosterRules, contract: str) -> dict[tuple[int, int], ShiftType]:
+def types_by_start(rules: RosterRules, contract: str) -> dict[tuple[int, int], ShiftType]:
     """(hour, minute) of a local start -> the shift type it makes for an agent of `contract`."""
     return {(t.hour, t.minute): st for st in rules.shift_types if st.contract in (None, contract) for t in st.starts}
 

@@ -28,7 +28,7 @@ from scheduler.rota import hiring
 from scheduler.rota import roster_rules as rr
 from scheduler.rota.cg.building import build_master
 from scheduler.rota.cg.master import ARTIFICIAL_FEN, AgentClass, Column, Master, dual_function
-from scheduler.rota.cg.pricing import Pricer
+from scheduler.rota.cg.pricing import ClassPricing
 from scheduler.rota.model import Demand, Unit
 from scheduler.scenario import Scenario
 
@@ -102,7 +102,7 @@ def column_generation(
     classes = [AgentClass(idxs, units[idxs[0]], hire_fen(units[idxs[0]])) for idxs in groups.values()]
     master = build_master(scenario, units, classes, demand, roster.surplus if roster else None)
     constant = master.constant_fen
-    pricers = [Pricer(scenario, cls.unit, roster, cls.hire_fen, seed) for cls in classes]
+    pricers = [ClassPricing(scenario, cls.unit, roster, cls.hire_fen, seed) for cls in classes]
     for c, cls in enumerate(classes):
         if cls.unit.agent.candidate and not cls.unit.agent.must_hire:
             master.add_schedule(c, ((), ()))  # not hiring is a schedule of its own, at no cost
@@ -203,7 +203,7 @@ class _Priced:
         return bool(self.columns or self.sequences)
 
 
-def _price(cls: AgentClass, pricer: Pricer, duals: np.ndarray, time_limit: float, eps: float = 1e-3) -> _Priced:
+def _price(cls: AgentClass, pricer: ClassPricing, duals: np.ndarray, time_limit: float, eps: float = 1e-3) -> _Priced:
     """The class's least reduced-cost schedules.
 
     With queue blocks, a schedule's reduced cost as one whole column is its schedule column's
