@@ -217,6 +217,23 @@ def test_labels_prove_what_cp_sat_leaves_unproven(monkeypatch):
     assert got.schedules and all(s in legal for s in got.schedules)
 
 
+def test_a_pricing_that_need_not_prove_leaves_the_labels_idle(monkeypatch):
+    """Partial rounds take no bound: their pricing returns CP-SAT's unproven answer as it is
+    (marked unproven) without spending time on the labels, which are not even set up."""
+    from scheduler.rota.cg.pricing import ClassPricing, Priced
+
+    inst = tiny()
+    eng = curtois.to_engine(inst)
+    unit = _units(eng.scenario)[0]
+    pricing = ClassPricing(eng.scenario, unit, eng.rules, 0, 0)
+    unproven = Priced([(0,)], -40.0, -10_000.0, False)
+    monkeypatch.setattr(pricing.cp_sat, "price", lambda *a: unproven)
+    reduced = np.zeros(len(unit.options))
+    assert pricing.price(reduced, 0.0, 10.0, prove=False) is unproven
+    assert pricing.proven_by_labels == 0 and pricing._labels is None
+    assert pricing.price(reduced, 0.0, 10.0).proven  # asked to prove, the labels do
+
+
 # --- the bound --------------------------------------------------------------------------------
 def test_bound_and_rota_on_tiny_curtois_reach_the_enumerated_optimum():
     inst = tiny()

@@ -30,7 +30,7 @@ from scheduler.rota.cg import column_generation
 from scheduler.rota.cg.building import build_master
 from scheduler.rota.cg.engine import _price
 from scheduler.rota.cg.master import AgentClass
-from scheduler.rota.cg.pricing import Pricer
+from scheduler.rota.cg.pricing import ClassPricing
 from scheduler.rota.cg.queues import QueueBlocks
 from scheduler.rota.model import Unit, class_key
 from scheduler.rota.options import ShiftOption
@@ -124,7 +124,7 @@ def test_pricing_with_queue_choice_equals_enumeration_of_every_column(tmp_path, 
     columns = every_column(units[0], 2)
     want = min(reduced(col) for col in columns)
     assert want < -1.0
-    got = _price(cls, Pricer(sc, units[0], None, 0, 0), duals, 10.0)
+    got = _price(cls, ClassPricing(sc, units[0], None, 0, 0), duals, 10.0)
     assert got.bound <= want + 1e-6
     assert got.columns and min(reduced(col) for col in got.columns) == pytest.approx(want, abs=0.05)
     assert all(col in columns for col in got.columns)

@@ -119,29 +119,36 @@ class ClassPricing:
     """A class's exact pricing: the CP-SAT model, and labels over days when CP-SAT's search ends
     before it proves its best schedule (its bound then would weaken the Lagrangian bound).
 
-    CP-SAT goes first because it is the faster of the two on every instance measured (Curtois 7:
-    0.05 s a call against 0.2 s for the labels in Python, benchmarks/RESULTS.md); the labels,
-    exact by construction, turn an unproven answer into a proven one when they finish in time.
+    CP-SAT goes first because it was the faster of the two wherever measured (40 pricing calls
+    replayed from a Curtois 7 run: 0.045 s a call against 0.2 s for the labels in Python); the
+    labels, exact by construction and set up only when first needed, turn an unproven answer
+    into a proven one when they finish in time.
     """
 
     def __init__(self, scenario: Scenario, unit: Unit, roster: rr.RosterRules | None, hire_fen: int, seed: int):
         self.cp_sat = Pricer(scenario, unit, roster, hire_fen, seed)
-        self.labels: LabelPricer | None = LabelPricer(scenario, unit, roster, hire_fen)
+        self._label_args = (scenario, unit, roster, hire_fen)
+        self._labels: LabelPricer | None = None
+        self.use_labels = True
+        """False once the class's labels have outgrown their budget LABEL_STRIKES times."""
         self.strikes = 0
         self.proven_by_labels = 0
-        """Calls whose answer CP-SAT left unproven and the labels proved (benchmarks report it)."""
+        """Calls whose answer CP-SAT left unproven and the labels proved."""
 
-    def price(self, reduced: np.ndarray, conv_dual: float, time_limit: float) -> Priced:
+    def price(self, reduced: np.ndarray, conv_dual: float, time_limit: float, prove: bool = True) -> Priced:
+        """The class's best schedules; with `prove` the labels try to prove what CP-SAT left unproven."""
         t0 = time.perf_counter()
         p = self.cp_sat.price(reduced, conv_dual, time_limit)
-        if p.proven or self.labels is None:
+        if p.proven or not prove or not self.use_labels:
             return p
+        if self._labels is None:
+            self._labels = LabelPricer(*self._label_args)
         try:
-            q = self.labels.price(reduced, conv_dual, max(0.05, time_limit - (time.perf_counter() - t0)))
+            q = self._labels.price(reduced, conv_dual, max(0.05, time_limit - (time.perf_counter() - t0)))
         except TooManyLabels:
             self.strikes += 1
             if self.strikes >= LABEL_STRIKES:
-                self.labels = None
+                self.use_labels, self._labels = False, None
             return p
         self.proven_by_labels += 1
         if q.best >= p.best - 0.01:
