@@ -112,6 +112,21 @@ def test_month_runs_every_engine_and_scores_by_the_checker(tmp_path):
     assert "Best proven bound of the run" in text and "Bar:" in text
 
 
+def test_cg_profile_times_a_run_and_writes_its_row(tmp_path):
+    """benchmarks/cg_profile.py on small_shop (seconds): one row with the run's figures."""
+    out = tmp_path / "cg_profile.md"
+    p = subprocess.run(
+        [sys.executable, str(BENCH / "cg_profile.py"), "small_shop:3", "--out", str(out)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )
+    assert p.returncode == 0, p.stderr[-2000:]
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("## Where column generation spends its time")
+    row = next(ln for ln in text.splitlines() if ln.startswith("| small_shop:3 |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert float(cells[1].replace(",", "")) >= float(cells[2].replace(",", "")) > 0  # objective >= bound
+
+
 def test_scale_scenario_maker_and_gather(tmp_path):
     from scheduler.scenario import load_scenario
 
