@@ -39,7 +39,8 @@ PARTIAL_SECONDS = 0.1
 """A class's pricing time in a partial round: no bound is taken from those rounds, so their
 pricing need only find schedules, not prove the best one; the full rounds price to proof. On
 the long Curtois instances the pricing is most of column generation's time (instance 17 at
-120 s: 97 s of pricing on 2 threads in 68 s, 5 rounds; with this, 10 rounds in the same time)."""
+120 s: 96 s of pricing on 2 threads in 69 s; 11 rounds with this, benchmarks/results/cg_profile.md,
+against 5 in one run of 1257b7c)."""
 SMOOTHING = 0.5
 """Weight of the best-bound duals in the point that is priced (Wentges smoothing)."""
 MIP_SHARE = 0.6

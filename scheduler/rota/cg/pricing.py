@@ -129,9 +129,8 @@ class ClassPricing:
         self.cp_sat = Pricer(scenario, unit, roster, hire_fen, seed)
         self._label_args = (scenario, unit, roster, hire_fen)
         self._labels: LabelPricer | None = None
-        self.use_labels = True
-        """False once the class's labels have outgrown their budget LABEL_STRIKES times."""
         self.strikes = 0
+        """Calls whose labels outgrew their budget; at LABEL_STRIKES the class's labels are dropped."""
         self.proven_by_labels = 0
         """Calls whose answer CP-SAT left unproven and the labels proved."""
 
@@ -139,7 +138,7 @@ class ClassPricing:
         """The class's best schedules; with `prove` the labels try to prove what CP-SAT left unproven."""
         t0 = time.perf_counter()
         p = self.cp_sat.price(reduced, conv_dual, time_limit)
-        if p.proven or not prove or not self.use_labels:
+        if p.proven or not prove or self.strikes >= LABEL_STRIKES:
             return p
         if self._labels is None:
             self._labels = LabelPricer(*self._label_args)
@@ -148,7 +147,7 @@ class ClassPricing:
         except TooManyLabels:
             self.strikes += 1
             if self.strikes >= LABEL_STRIKES:
-                self.use_labels, self._labels = False, None
+                self._labels = None
             return p
         self.proven_by_labels += 1
         if q.best >= p.best - 0.01:
