@@ -244,6 +244,7 @@ def solve_rota(
                 "lp": round(cg.lp_fen / 100, 2) if math.isfinite(cg.lp_fen) else None,
                 "integer_master": None if cg.integer_fen is None else round(cg.integer_fen / 100, 2),
                 "rounds": cg.rounds, "columns": cg.columns, "seconds": round(cg.seconds, 2),
+                "dived": cg.dived,
             },
         },
         interrupted=bool(should_stop and should_stop()),

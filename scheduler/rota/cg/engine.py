@@ -46,6 +46,11 @@ SMOOTHING = 0.5
 MIP_SHARE = 0.6
 """Share of the integer master's time given as HiGHS's limit: its first rounding from the LP runs
 outside that limit."""
+DIVE_SHARE = 0.6
+"""Share of the integer master's time spent diving (fixing schedules and pricing again); the
+rest is HiGHS's MIP over the columns with the dive's fixings in place."""
+DIVE_ROUNDS = 1
+"""Pricing rounds after each fixing of the dive at most (each prices the classes not yet fixed)."""
 BOUND_TOLERANCE = 1e-6
 """Relative safety margin taken off the LP-based bound for the LP solver's own tolerances."""
 
@@ -67,6 +72,8 @@ class CGResult:
     """(seconds, LP value, bound) of each round, in fen."""
     queues: dict[int, dict[int, str]] = field(default_factory=dict)
     """Per-agent unit index of a queue-block class -> the queue it serves in each worked slot."""
+    dived: int = 0
+    """Schedule counts the dive fixed before the integer master (0: no dive, or it fixed nothing)."""
 
 
 def hire_fen(unit: Unit) -> int:
@@ -148,7 +155,7 @@ def column_generation(
                 # partial pricing: only the classes that found schedules last time, at today's duals
                 todo = sorted(active)
                 tl = min(per_class, PARTIAL_SECONDS)
-                priced = list(pool.map(lambda c, d=y: _price(classes[c], pricers[c], d, tl, prove=False), todo))
+                priced = list(pool.map(lambda c, d=y, tl=tl: _price(classes[c], pricers[c], d, tl, prove=False), todo))
                 added = sum(_add(master, c, p) for c, p in zip(todo, priced, strict=True))
                 active = {c for c, p in zip(todo, priced, strict=True) if p.found}
                 full_round = not active or rounds % FULL_EVERY == 0
@@ -178,10 +185,21 @@ def column_generation(
                 on_round(time.perf_counter() - t0, lp_value + constant, best_bound)
             if added == 0 or lp_value + constant - best_bound <= 1e-5 * abs(lp_value + constant):
                 break
+        # the root is done: dive from its LP optimum for part of the time left (the bound is
+        # kept from the root; the dive's LPs are not relaxations of the whole problem any more)
+        end = t0 + time_limit
+        dived = 0
+        if math.isfinite(lp_value) and not (should_stop and should_stop()):
+            dived = dive(master, classes, pricers, pool, time.perf_counter() + (end - time.perf_counter()) * DIVE_SHARE)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-    schedules, queues, integer_fen = integer_master(master, t0 + time_limit - time.perf_counter(),
+    schedules, queues, integer_fen = integer_master(master, end - time.perf_counter(),
                                                     start_columns if start else None, integer_gap)
+    if schedules is None and dived:
+        # the fixings left no rota among the columns (a hard master row): the columns without them
+        _release(master)
+        schedules, queues, integer_fen = integer_master(master, end - time.perf_counter(),
+                                                        start_columns if start else None, integer_gap)
     return CGResult(
         bound_fen=best_bound,
         lp_fen=lp_value + constant,
@@ -192,6 +210,7 @@ def column_generation(
         columns=sum(len(c.columns) + len(c.sequences) for c in classes),
         seconds=time.perf_counter() - t0,
         history=history,
+        dived=dived,
     )
 
 
@@ -230,6 +249,91 @@ def _price(cls: AgentClass, pricer: ClassPricing, duals: np.ndarray, time_limit:
     used = {k for sched in cls.columns for k in sched}
     sequences = [(k, choice.sequence(k)) for k in sorted(used) if on_own[k] < -eps]
     return _Priced([(s, choice.queues(s)) for s in p.schedules], p.bound, sequences)
+
+
+def dive(master: Master, classes: list[AgentClass], pricers: list[ClassPricing], pool: ThreadPoolExecutor,
+         deadline: float) -> int:
+    """Dive and price: fix agents to schedules the LP already favours and price again, until
+    every agent is fixed or `deadline`; how many schedules it fixed.
+
+    The integer master over the root's columns alone can be far off the LP (Curtois 8: 1,812
+    against an LP of 1,297), since those columns were priced for the fractional optimum; after
+    each fixing the rest of the agents are priced at the duals of what is left, so the columns
+    fit the agents still free. Each step fixes every schedule the LP takes whole and, when there
+    is none, the one it takes most of (its count rounded up: a lower bound on the column, which
+    any later LP keeps). Fixing only narrows the master, so whatever the integer master then
+    finds is still a legal rota; the run's bound stays the root's.
+    """
+    lp = master.lp
+    lower = np.array(lp.getLp().col_lower_, dtype=np.float64)
+    fixed = [0] * len(classes)
+    n_fixed = 0
+    artificial = _artificial(master)
+    while time.perf_counter() < deadline:
+        if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            break
+        x = np.array(lp.getSolution().col_value)
+        whole, best = [], None
+        for c, cls in enumerate(classes):
+            if fixed[c] >= cls.size:
+                continue
+            for j in cls.columns.values():
+                if x[j] - lower[j] >= 1 - 1e-6:
+                    whole.append((j, c, math.floor(x[j] + 1e-6)))
+                elif x[j] - math.floor(x[j] + 1e-6) > 1e-6 and (best is None or x[j] - math.floor(x[j]) > best[0]):
+                    best = (x[j] - math.floor(x[j]), j, c, math.ceil(x[j] - 1e-6))
+        todo = whole + ([best[1:]] if best is not None else [])
+        if not todo:
+            break  # every schedule count whole: the integer master only rounds the rest
+        idx = np.array([j for j, _, _ in todo], dtype=np.int32)
+        value = lp.getInfo().objective_function_value
+        before = lower[idx].copy()
+        upper = np.array(lp.getLp().col_upper_)[idx]
+        lower[idx] = [count for _, _, count in todo]
+        lp.changeColsBounds(len(idx), idx, lower[idx], upper)
+        lp.run()
+        if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal or _artificial(master) > artificial + 1e-6:
+            # the fixing leaves an agent or a hard row to an artificial unit: undo it and stop
+            lower[idx] = before
+            lp.changeColsBounds(len(idx), idx, before, upper)
+            lp.run()
+            break
+        for (_j, c, count), was in zip(todo, before, strict=True):
+            fixed[c] += count - int(was)
+        n_fixed += len(todo)
+        free = [c for c, cls in enumerate(classes) if fixed[c] < cls.size]
+        for _ in range(DIVE_ROUNDS):
+            if not free or time.perf_counter() >= deadline:
+                break
+            if lp.getInfo().objective_function_value <= value + 1e-6 * abs(value):
+                break  # the fixing cost nothing: the LP's columns still fit, no pricing needed
+            y = np.array(lp.getSolution().row_dual)
+            priced = list(pool.map(lambda c, d=y: _price(classes[c], pricers[c], d, PARTIAL_SECONDS, prove=False), free))
+            if not sum(_add(master, c, p) for c, p in zip(free, priced, strict=True)):
+                break
+            lower = np.concatenate([lower, np.zeros(lp.getNumCol() - len(lower))])
+            lp.run()
+            if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                break
+    return n_fixed
+
+
+def _artificial(master: Master) -> float:
+    """How much of the LP's solution sits on artificial units (agents without a schedule, hard rows short)."""
+    x = np.array(master.lp.getSolution().col_value)
+    cost = master.lp.getLp().col_cost_
+    return float(sum(x[j] for j, c in enumerate(master.column_class) if c == -1 and cost[j] >= ARTIFICIAL_FEN / 1000))
+
+
+def _release(master: Master) -> None:
+    """Every schedule column back to a lower bound of zero (the dive's fixings undone)."""
+    lp = master.lp
+    n = lp.getNumCol()
+    idx = np.arange(n, dtype=np.int32)
+    info = lp.getLp()
+    lower = np.array(info.col_lower_, dtype=np.float64)
+    lower[[j for j, c in enumerate(master.column_class) if c >= 0]] = 0.0
+    lp.changeColsBounds(n, idx, lower, np.array(info.col_upper_, dtype=np.float64))
 
 
 def _add(master: Master, c: int, p: _Priced) -> int:
