@@ -47,8 +47,17 @@ def _per_agent_classes(sc):
 PRICERS = {
     "cp-sat": lambda sc, unit, rules, hire: Pricer(sc, unit, rules, hire, 0),
     "labels": lambda sc, unit, rules, hire: LabelPricer(sc, unit, rules, hire),
+    "cp-sat from a first schedule": lambda sc, unit, rules, hire: _from_first_schedule(Pricer(sc, unit, rules, hire, 0)),
 }
-"""Both exact pricings the engine chooses between, held to the same enumerations."""
+"""The exact pricings the engine chooses between (CP-SAT as it prices a class whose own search
+once found nothing, too), held to the same enumerations."""
+
+
+def _from_first_schedule(pricer: Pricer) -> Pricer:
+    """A pricer in the state a search that found nothing leaves it: its searches start from a
+    legal schedule found costs aside."""
+    pricer.hinted = True
+    return pricer
 
 
 def _agrees(got, want: float) -> None:
@@ -98,6 +107,17 @@ def test_pricing_equals_enumeration_with_every_roster_rule(seed, pricing):
         best = want + conv
         for gap in (-5.0, -0.5, 0.5, 5.0):  # the least reduced cost just below and just above zero
             _agrees(pricer.price(reduced, best - gap, 10.0), gap)
+
+
+def test_the_first_schedule_is_legal():
+    """The schedule found costs aside, which a class's later searches start from, keeps every rule
+    (judged by the benchmark's own rules over the enumerated legal schedules)."""
+    inst = tiny()
+    eng = curtois.to_engine(inst)
+    for unit in _units(eng.scenario):
+        pricer = Pricer(eng.scenario, unit, eng.rules, 0, 0)
+        assert pricer._first_schedule(10.0)
+        assert pricer.last in _curtois_legal_schedules(inst, eng, unit)
 
 
 def _contract_legal(sc, unit: Unit, schedule: tuple[int, ...]) -> bool:

@@ -80,7 +80,6 @@ class Pricer:
         """Searches for a first schedule so far (each with its own seed)."""
         self.hinted = False
         """Whether this class's searches start from `last` (set when one found nothing on its own)."""
-        """The best schedule of the last call that found one: the next call's hint."""
 
     def price(self, reduced: np.ndarray, conv_dual: float, time_limit: float, eps: float = 1e-3) -> Priced:
         """Least reduced-cost schedule for option reduced costs `reduced` (fen).
@@ -98,6 +97,7 @@ class Pricer:
         p = self._search(obj, conv_dual, time_limit - (time.perf_counter() - t0), eps)
         if p is None and not self.hinted:
             # nothing found in the time: find a legal schedule (costs aside) and start from it
+            # (this one call runs over its limit by about half of it, once per class)
             self.hinted = True
             if not self._first_schedule(max(0.5, time_limit / 2)):
                 return Priced([], math.inf, math.inf)
