@@ -445,3 +445,36 @@ def test_leftovers_of_killed_runs_are_removed_and_nothing_else(tmp_path):
     finally:
         live.kill()
         live.wait()
+
+
+@pytest.mark.parametrize("step", ["mkdir", "_hold", "chmod", "replace"])
+def test_an_interrupt_at_any_step_of_the_swap_leaves_no_staging_folder(tmp_path, monkeypatch, step):
+    """A signal can land between any two lines (CI saw one right after the staging folder was made):
+    whichever step it stops, no `.plan.xxxxxxxx` is left and the earlier folder is as it was."""
+    import scheduler.report.files as files
+
+    target = tmp_path / "plan"
+    with files.atomic_folder(target) as tmp:
+        (tmp / "shifts.csv").write_text("old\n", encoding="utf-8")
+    real = {"mkdir": os.mkdir, "_hold": files._hold, "chmod": Path.chmod, "replace": os.replace}[step]
+    calls = {"n": 0}
+
+    def interrupted_after(*args, **kwargs):
+        out = real(*args, **kwargs)
+        calls["n"] += 1
+        if step != "replace" or calls["n"] == 1:  # the swap: right after the earlier folder moved aside
+            raise KeyboardInterrupt
+        return out
+
+    if step in ("mkdir", "replace"):
+        monkeypatch.setattr(files.os, step, interrupted_after)
+    elif step == "_hold":
+        monkeypatch.setattr(files, "_hold", interrupted_after)
+    else:
+        monkeypatch.setattr(files.Path, "chmod", interrupted_after)
+    with pytest.raises(KeyboardInterrupt):
+        with files.atomic_folder(target) as tmp:
+            (tmp / "shifts.csv").write_text("new\n", encoding="utf-8")
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan"]
+    assert (target / "shifts.csv").read_text(encoding="utf-8") == "old\n"

@@ -54,9 +54,16 @@ def test_event_day_in_the_browser(browser, double11_plan_folder, tmp_path):
         base = f"http://127.0.0.1:{c.port}"
         page.goto(base + "/")
         sync_api.expect(page.locator("#version-label")).to_have_text("v1")
+        # the now and rota views arrive after the label and push the page down: click only once they are
+        # drawn, or a loaded machine clicks where the button was (CI saw the click land on nothing)
+        sync_api.expect(page.locator(".card.queue").first).to_be_visible()
+        sync_api.expect(page.locator("#gantt rect").first).to_be_attached()
+        page.wait_for_load_state("networkidle")
         # actuals in, with a pre-sale surge: the imbalance is flagged
         page.set_input_files("#upload-file", str(actuals))
-        page.click("#upload-btn")
+        with page.expect_response(lambda r: "/api/actuals" in r.url) as answer:
+            page.click("#upload-btn")
+        assert answer.value.ok, answer.value.text()
         sync_api.expect(page.locator("#upload-msg")).to_have_class("msg good")
         sync_api.expect(page.locator('.card.queue.flagged[data-queue="presale"]')).to_be_visible()
         sync_api.expect(page.locator('#alerts .alert[data-kind="queue"]')).to_contain_text("presale")

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import time
@@ -38,7 +39,7 @@ except ImportError:  # Windows: no flock, so leftovers of killed runs are left a
 
 LEFTOVER_AGE_SECONDS = 60.0
 """A temporary folder untouched this long and locked by no process is a dead run's leftover."""
-_TEMP_TAIL = re.compile(r"(?:old\.)?[a-z0-9_]{8}")  # what mkdtemp appends to the prefixes below
+_TEMP_TAIL = re.compile(r"(?:old\.)?[a-z0-9_]{8}")  # the 8 characters the staging and old-folder names end with
 _OUR_SUFFIXES = (".csv", ".json", ".png", ".html", ".xlsx", ".tmp", ".yaml", ".yml", ".md")
 
 
@@ -182,31 +183,43 @@ def atomic_folder(target: Path) -> Iterator[Path]:
     """Yield a temporary folder; on success it replaces `target` whole, on failure it vanishes."""
     target = Path(target)
     parent = target.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        remove_leftovers(target)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
-        lock = _hold(tmp)  # held until the folder is in place, so no other run takes it for a leftover
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; a plan folder is shared like any other
-    except OSError as exc:
-        raise InputError([Problem(str(target), "--out", f"not writable ({exc.strerror or exc})", "a folder you may write to")]) from None
+    tmp: Path | None = None
+    old: Path | None = None
+    lock = None
     try:
         try:
-            yield tmp
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        old = None
+            parent.mkdir(parents=True, exist_ok=True)
+            remove_leftovers(target)
+            for _ in range(100):  # the name is known before the folder exists: a signal at any point is cleaned up
+                tmp = parent / f".{target.name}.{secrets.token_hex(4)}"
+                try:
+                    os.mkdir(tmp, 0o700)
+                    break
+                except FileExistsError:
+                    tmp = None
+            if tmp is None:
+                raise FileExistsError(f"no free staging name beside {target}")
+            lock = _hold(tmp)  # held until the folder is in place, so no other run takes it for a leftover
+            tmp.chmod(0o777 & ~_umask())  # private at first; a plan folder is shared like any other
+        except OSError as exc:
+            raise InputError([Problem(str(target), "--out", f"not writable ({exc.strerror or exc})", "a folder you may write to")]) from None
+        yield tmp
         if target.exists():
             if not target.is_dir():
-                shutil.rmtree(tmp, ignore_errors=True)
                 raise InputError([Problem(str(target), "--out", "an existing file", "a folder path")])
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
             os.rmdir(old)
             os.replace(target, old)
         os.replace(tmp, target)
+        tmp = None
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        if tmp is not None:  # a failure or a signal at any step before the folder was in place
+            shutil.rmtree(tmp, ignore_errors=True)
+            if old is not None and old.exists() and not target.exists():
+                os.replace(old, target)  # the earlier folder goes back where it was
+        raise
     finally:
         if lock is not None:
             os.close(lock)
