@@ -293,6 +293,26 @@ def test_the_dive_fixes_schedules_and_its_rota_keeps_every_rule():
     assert penalty >= brute_force(inst)
 
 
+def test_a_slow_root_hands_its_time_back_and_keeps_a_legal_rota(monkeypatch):
+    """When a full round takes over SLOW_ROUND_SHARE of the time (here every round does), the root
+    stops after its first full round and column generation ends long before its limit: the
+    integer master keeps only its share of the time used. Its rota still keeps every rule and its
+    bound stays below the enumerated optimum."""
+    import scheduler.rota.cg.engine as engine
+
+    monkeypatch.setattr(engine, "SLOW_ROUND_SHARE", 0.0)
+    inst = tiny()
+    eng = curtois.to_engine(inst)
+    units = _units(eng.scenario)
+    res = column_generation(eng.scenario, units, eng.demand, _per_agent_classes(eng.scenario), 30.0, roster=eng.rules)
+    assert res.slow and len(res.history) == 1
+    assert res.seconds < 15.0  # the 30 s were not used up
+    assert res.schedules is not None
+    penalty, bad = curtois.evaluate(inst, _roster_of_schedules(eng, units, res.schedules))
+    assert bad == []
+    assert res.bound_fen / 100 <= brute_force(inst) <= penalty
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_bound_never_exceeds_the_enumerated_optimum(data):

@@ -51,6 +51,14 @@ DIVE_SHARE = 0.6
 rest is HiGHS's MIP over the columns with the dive's fixings in place."""
 DIVE_ROUNDS = 1
 """Pricing rounds after each fixing of the dive at most (each prices the classes not yet fixed)."""
+SLOW_ROUND_SHARE = 0.25
+"""A full round of pricing that takes more than this share of column generation's time ends the
+root: a few more such rounds cannot bring the LP near its optimum, and the time is worth more to
+the search that follows. The integer master then keeps its share of the time the root used, and
+column generation hands back the rest (Curtois 20, 182 days x 50 staff: a first round of 51 s of
+180 s; CG for 180 s ended at 12,400, for 45 s at 9,478)."""
+SLOW_INTEGER_SECONDS = 2.0
+"""...but never less than this for the dive and the integer master after a slow root."""
 BOUND_TOLERANCE = 1e-6
 """Relative safety margin taken off the LP-based bound for the LP solver's own tolerances."""
 
@@ -74,6 +82,8 @@ class CGResult:
     """Per-agent unit index of a queue-block class -> the queue it serves in each worked slot."""
     dived: int = 0
     """Schedule counts the dive fixed before the integer master (0: no dive, or it fixed nothing)."""
+    slow: bool = False
+    """The root stopped after a full round that took over SLOW_ROUND_SHARE of the time (the rest handed back)."""
 
 
 def hire_fen(unit: Unit) -> int:
@@ -137,6 +147,7 @@ def column_generation(
     active: set[int] = set()
     full_round = True
     history: list[tuple[float, float, float]] = []
+    slow = False
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
     try:
         while True:
@@ -163,6 +174,7 @@ def column_generation(
             # a full round: every class, and the bound. Wentges smoothing prices at a point between
             # the duals of the best bound so far and today's, which damps the duals' oscillation;
             # when that finds nothing, it prices at today's
+            round_start = time.perf_counter()
             for alpha in ((SMOOTHING, 0.0) if centre is not None else (0.0,)):
                 duals = y if alpha == 0.0 else alpha * centre + (1 - alpha) * y
                 priced = list(pool.map(lambda c, d=duals, tl=per_class: _price(classes[c], pricers[c], d, tl), range(len(classes))))
@@ -185,9 +197,17 @@ def column_generation(
                 on_round(time.perf_counter() - t0, lp_value + constant, best_bound)
             if added == 0 or lp_value + constant - best_bound <= 1e-5 * abs(lp_value + constant):
                 break
+            if time.perf_counter() - round_start > SLOW_ROUND_SHARE * time_limit:
+                slow = True
+                lp.run()  # the last round's columns in the LP the dive starts from
+                lp_value = lp.getInfo().objective_function_value if lp.getModelStatus() == highspy.HighsModelStatus.kOptimal else math.inf
+                break
         # the root is done: dive from its LP optimum for part of the time left (the bound is
         # kept from the root; the dive's LPs are not relaxations of the whole problem any more)
         end = t0 + time_limit
+        if slow:  # the integer master keeps its share of the time the root used; the rest goes back
+            used = time.perf_counter() - t0
+            end = min(end, t0 + max(used / (1 - integer_share), used + SLOW_INTEGER_SECONDS))
         dived = 0
         if math.isfinite(lp_value) and not (should_stop and should_stop()):
             dived = dive(master, classes, pricers, pool, time.perf_counter() + (end - time.perf_counter()) * DIVE_SHARE)
@@ -211,6 +231,7 @@ def column_generation(
         seconds=time.perf_counter() - t0,
         history=history,
         dived=dived,
+        slow=slow,
     )
 
 
