@@ -294,10 +294,11 @@ def test_the_dive_fixes_schedules_and_its_rota_keeps_every_rule():
 
 
 def test_a_slow_root_hands_its_time_back_and_keeps_a_legal_rota(monkeypatch):
-    """When a full round takes over SLOW_ROUND_SHARE of the time (here every round does), the root
-    stops after its first full round and column generation ends long before its limit: the
-    integer master keeps only its share of the time used. Its rota still keeps every rule and its
-    bound stays below the enumerated optimum."""
+    """When a full round takes over SLOW_ROUND_SHARE of the time (here every round does) and began
+    from an LP with artificial units (the tiny instance's first does), the root stops after that
+    round and column generation ends long before its limit: the integer master keeps only its
+    share of the time used. Its rota still keeps every rule and its bound stays below the
+    enumerated optimum."""
     import scheduler.rota.cg.engine as engine
 
     monkeypatch.setattr(engine, "SLOW_ROUND_SHARE", 0.0)
@@ -311,6 +312,20 @@ def test_a_slow_root_hands_its_time_back_and_keeps_a_legal_rota(monkeypatch):
     penalty, bad = curtois.evaluate(inst, _roster_of_schedules(eng, units, res.schedules))
     assert bad == []
     assert res.bound_fen / 100 <= brute_force(inst) <= penalty
+
+
+def test_a_slow_round_from_an_lp_without_artificial_units_does_not_stop_the_root(monkeypatch):
+    """Every round slow, but the LP it starts from covers every agent (artificial units reported as
+    none): the root goes on as before the rule (the season's fourth round, cut, left no rota)."""
+    import scheduler.rota.cg.engine as engine
+
+    monkeypatch.setattr(engine, "SLOW_ROUND_SHARE", 0.0)
+    monkeypatch.setattr(engine, "_artificial", lambda master: 0.0)
+    inst = tiny()
+    eng = curtois.to_engine(inst)
+    res = column_generation(eng.scenario, _units(eng.scenario), eng.demand, _per_agent_classes(eng.scenario), 30.0,
+                            roster=eng.rules)
+    assert not res.slow and len(res.history) > 1
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -86,7 +86,7 @@ class CGResult:
     dived: int = 0
     """Schedule counts the dive fixed before the integer master (0: no dive, or it fixed nothing)."""
     slow: bool = False
-    """The root stopped after a full round that took over SLOW_ROUND_SHARE of the time (the rest handed back)."""
+    """The root stopped after a slow full round from an LP with artificial units (SLOW_ROUND_SHARE; the rest handed back)."""
 
 
 def hire_fen(unit: Unit) -> int:
@@ -161,8 +161,8 @@ def column_generation(
             lp_value = lp.getInfo().objective_function_value
             y = np.array(lp.getSolution().row_dual)
             left = lp_deadline - time.perf_counter()
-            if left <= 0 or (should_stop and should_stop()):
-                break
+            if slow or left <= 0 or (should_stop and should_stop()):
+                break  # (after a slow round, once its columns are in the LP the dive starts from)
             per_class = max(0.05, min(2.0, left / max(1, len(classes)) * max(1, workers)))
 
             if not full_round and active:
@@ -201,11 +201,7 @@ def column_generation(
                 on_round(time.perf_counter() - t0, lp_value + constant, best_bound)
             if added == 0 or lp_value + constant - best_bound <= 1e-5 * abs(lp_value + constant):
                 break
-            if short and time.perf_counter() - round_start > SLOW_ROUND_SHARE * time_limit:
-                slow = True
-                lp.run()  # the last round's columns in the LP the dive starts from
-                lp_value = lp.getInfo().objective_function_value if lp.getModelStatus() == highspy.HighsModelStatus.kOptimal else math.inf
-                break
+            slow = short and time.perf_counter() - round_start > SLOW_ROUND_SHARE * time_limit
         # the root is done: dive from its LP optimum for part of the time left (the bound is
         # kept from the root; the dive's LPs are not relaxations of the whole problem any more)
         end = t0 + time_limit
