@@ -328,6 +328,35 @@ def test_a_slow_round_from_an_lp_without_artificial_units_does_not_stop_the_root
     assert not res.slow and len(res.history) > 1
 
 
+def test_without_a_known_rota_the_first_integer_master_hands_over_a_legal_rota_early():
+    """Without a start, the first round whose LP covers every agent hands its integer master's
+    schedules to `first_rota`: a rota that keeps every rule (Curtois's own scoring), offered
+    again at a later round while the caller refuses it, and never beaten by the final integer
+    master's answer for the worse (it is that master's first incumbent)."""
+    inst = tiny()
+    eng = curtois.to_engine(inst)
+    units = _units(eng.scenario)
+    offered: list[dict[int, list[int]]] = []
+
+    def first_rota(schedules, queues):
+        offered.append(schedules)
+        return len(offered) > 1  # the first offer is refused: the engine must try again
+
+    res = column_generation(eng.scenario, units, eng.demand, _per_agent_classes(eng.scenario), 20.0,
+                            roster=eng.rules, first_rota=first_rota)
+    assert len(offered) == 2
+    penalties = []
+    for schedules in offered:
+        assert set(schedules) == set(range(len(units)))
+        penalty, bad = curtois.evaluate(inst, _roster_of_schedules(eng, units, schedules))
+        assert bad == []
+        penalties.append(penalty)
+    assert res.schedules is not None
+    final, bad = curtois.evaluate(inst, _roster_of_schedules(eng, units, res.schedules))
+    assert bad == [] and final <= penalties[1] + 1e-6
+    assert brute_force(inst) <= final
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_bound_never_exceeds_the_enumerated_optimum(data):

@@ -46,6 +46,8 @@ CG_MIN_SECONDS = 2.0
 INTEGER_GAP_SHARE = 0.25
 """The integer master stops within this share of `solver.gap_limit` of its own bound: the
 per-agent model's completion adds what the master sees only as class means (fairness)."""
+FIRST_ROTA_COMPLETION = 0.1
+"""Share of column generation's time the completion of its first integer master may take."""
 LNS_AFTER_SHARE = 0.3
 """With day-roster rules, the plain search's share of the time left; the neighbourhood search
 takes the rest (on Curtois it finds far better rotas than one long search)."""
@@ -161,10 +163,12 @@ def solve_rota(
     if extra is None and engine != "aggregate" and cg_time >= CG_MIN_SECONDS and (
         fallback is None or gap_of(fallback.objective_value, agg_bound * 100) > gap_limit
     ):
-        cg = _column_generation(m, scenario, units, demand, roster, fallback, splits,
+        cg, first = _column_generation(m, scenario, units, demand, roster, fallback, splits,
                                  cg_time, seed, workers, should_stop, on_progress, t0, gap_limit)
         if cg.bound_fen > -math.inf:
             agg_bound = max(agg_bound, cg.bound_fen / 100)
+        if first is not None and (fallback is None or first.objective_value < fallback.objective_value):
+            fallback = first  # the rota completed from column generation's first integer master
         if cg.schedules is not None:
             # without a rota so far this completion is the first rota: it may take half of what is left
             share = 0.2 if fallback is not None else 0.5
@@ -325,9 +329,10 @@ def _round_up_to_objective_grid(m: RotaModel, bound_yuan: float) -> float:
 
 def _column_generation(m: RotaModel, scenario: Scenario, units: list[Unit], demand: Demand, roster, fallback,
                        others: list, time_limit: float, seed: int, workers: int, should_stop, on_progress, t0: float,
-                       gap_limit: float) -> CGResult:
+                       gap_limit: float) -> tuple[CGResult, SolutionValues | None]:
     """Column generation from the best rota so far (its schedules, and those of `others`, are
-    the first columns; the best one is the integer master's first incumbent)."""
+    the first columns; the best one is the integer master's first incumbent). Without one, the
+    rota completed from its first integer master comes back beside its result."""
 
     def schedules_of(sol) -> dict[int, list[int]]:
         return {i: [k for k, x in enumerate(xs) if sol.value(x)] for i, xs in enumerate(m.choice)}
@@ -355,12 +360,27 @@ def _column_generation(m: RotaModel, scenario: Scenario, units: list[Unit], dema
             best = fallback.objective_value / 100 if fallback is not None else lp / 100
             on_progress("bound", best, bound / 100, time.perf_counter() - t0)
 
+    def first_rota(schedules: dict[int, list[int]], queues: dict[int, dict[int, str]]) -> bool:
+        """Without a rota so far, the first integer master's schedules completed in the per-agent
+        model become the rota that a failed or cut-short run still returns."""
+        nonlocal fallback
+        done = _complete_schedules(m, schedules, queues, seed, workers, max(1.0, FIRST_ROTA_COMPLETION * time_limit))
+        if done is None:
+            return False
+        fallback = done
+        first.append(done)
+        if on_progress:
+            on_progress("rota", done.objective_value / 100, -math.inf, time.perf_counter() - t0)
+        return True
+
+    first: list[SolutionValues] = []
     # with a rota in hand the integer master only tries to beat it, briefly; without one it must build it
     share = 0.15 if fallback is not None else 0.3
-    return column_generation(scenario, units, demand, class_of, time_limit, roster=roster, start=start, seed=seed,
-                             workers=workers, should_stop=should_stop, on_round=on_round, more_columns=extra_columns,
-                             integer_share=share, start_queues=start_queues, more_queues=extra_queues,
-                             integer_gap=INTEGER_GAP_SHARE * gap_limit)
+    cg = column_generation(scenario, units, demand, class_of, time_limit, roster=roster, start=start, seed=seed,
+                           workers=workers, should_stop=should_stop, on_round=on_round, more_columns=extra_columns,
+                           integer_share=share, start_queues=start_queues, more_queues=extra_queues,
+                           integer_gap=INTEGER_GAP_SHARE * gap_limit, first_rota=None if start is not None else first_rota)
+    return cg, first[0] if first else None
 
 
 def _complete_schedules(m: RotaModel, schedules: dict[int, list[int]], queues: dict[int, dict[int, str]],

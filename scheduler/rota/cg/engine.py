@@ -26,7 +26,7 @@ import numpy as np
 
 from scheduler.rota import hiring
 from scheduler.rota import roster_rules as rr
-from scheduler.rota.cg.building import build_master
+from scheduler.rota.cg.building import build_master, quiet_highs
 from scheduler.rota.cg.master import ARTIFICIAL_FEN, AgentClass, Column, Master, dual_function
 from scheduler.rota.cg.pricing import ClassPricing
 from scheduler.rota.model import Demand, Unit
@@ -62,6 +62,12 @@ to converge: the season's fourth round took 42 s of 176 s, and cutting it there 
 master too little time for any rota."""
 SLOW_INTEGER_SECONDS = 2.0
 """...but never less than this for the dive and the integer master after a slow root."""
+FIRST_ROTA_SHARE = 0.05
+"""Without a known rota, the integer master gets this share of column generation's time (at
+least FIRST_ROTA_SECONDS) over a copy of the first LP free of artificial units, for a first rota
+long before the root ends (the season: the root's columns gave the first rota only at 187 s of
+300, and in some runs none at all)."""
+FIRST_ROTA_SECONDS = 1.0
 BOUND_TOLERANCE = 1e-6
 """Relative safety margin taken off the LP-based bound for the LP solver's own tolerances."""
 
@@ -111,6 +117,7 @@ def column_generation(
     more_columns: list[dict[int, list[int]]] | None = None,
     start_queues: dict[int, dict[int, str]] | None = None,
     more_queues: list[dict[int, dict[int, str]]] | None = None,
+    first_rota: Callable[[dict[int, list[int]], dict[int, dict[int, str]]], bool] | None = None,
 ) -> CGResult:
     """Run column generation for `time_limit` seconds (the integer master gets `integer_share`).
 
@@ -120,6 +127,10 @@ def column_generation(
     each of their agents serves in each worked slot (slot -> queue), which the columns of
     queue-block classes carry; without them such a class's known schedules are left out.
     `integer_gap`: the integer master stops within this relative gap of its own bound.
+    `first_rota`: without `start`, called with the first integer master's schedules found over
+    the columns of a round (and their queues); it returns whether it made a rota of them, and
+    until it does each full round tries again. Its schedules are then the final integer master's
+    first incumbent.
     """
     t0 = time.perf_counter()
     groups: dict[Hashable, list[int]] = defaultdict(list)
@@ -163,6 +174,14 @@ def column_generation(
             left = lp_deadline - time.perf_counter()
             if slow or left <= 0 or (should_stop and should_stop()):
                 break  # (after a slow round, once its columns are in the LP the dive starts from)
+            if first_rota is not None and not start and full_round and _artificial(master) <= 1e-6:
+                early = _first_schedules(master, max(FIRST_ROTA_SECONDS, FIRST_ROTA_SHARE * time_limit), integer_gap)
+                if early is not None and first_rota(*early):
+                    start = early[0]
+                    for c, cls in enumerate(classes):
+                        for i in cls.units:
+                            start_columns[i] = master.column(c, start[i], early[1].get(i))
+                left = lp_deadline - time.perf_counter()
             per_class = max(0.05, min(2.0, left / max(1, len(classes)) * max(1, workers)))
 
             if not full_round and active:
@@ -337,6 +356,23 @@ def dive(master: Master, classes: list[AgentClass], pricers: list[ClassPricing],
             if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 break
     return n_fixed
+
+
+def _first_schedules(master: Master, time_limit: float, gap: float) -> tuple[dict[int, list[int]], dict[int, dict[int, str]]] | None:
+    """The integer master over a copy of today's LP, which itself goes on to the next round
+    unchanged; its schedules and queues, or None when it found no rota among the columns."""
+    copy = quiet_highs()
+    copy.passModel(master.lp.getLp())
+    copy.setBasis(master.lp.getBasis())
+    copy.run()
+    if copy.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    saved, master.lp = master.lp, copy
+    try:
+        schedules, queues, _value = integer_master(master, time_limit, None, gap)
+    finally:
+        master.lp = saved
+    return None if schedules is None else (schedules, queues)
 
 
 def _artificial(master: Master) -> float:
