@@ -9,6 +9,7 @@ settings), never read from the engine's model.
 from __future__ import annotations
 
 import itertools
+import math
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -355,6 +356,41 @@ def test_without_a_known_rota_the_first_integer_master_hands_over_a_legal_rota_e
     final, bad = curtois.evaluate(inst, _roster_of_schedules(eng, units, res.schedules))
     assert bad == [] and final <= penalties[1] + 1e-6
     assert brute_force(inst) <= final
+
+
+def test_a_root_whose_bound_cannot_get_near_the_lp_in_time_is_out_of_reach():
+    """The projection: the gap (LP - bound) closing by the ratio of the last two clean full rounds."""
+    from scheduler.rota.cg.engine import _out_of_reach
+
+    # the season at 300 s: rounds at 27.7 s and 56.7 s, gaps 336 M and 158 M fen, LP 33.4 M:
+    # about six more rounds of 29 s to come within 5 %, far past the root's deadline at 124 s
+    season = [(27.7, 36_253_080, -299_948_581), (56.7, 33_413_782, -124_347_693)]
+    assert _out_of_reach(season, 124.0)
+    assert not _out_of_reach(season, 400.0)  # with time enough the root goes on
+    assert not _out_of_reach(season[1:], 124.0)  # one clean round: nothing to project from
+    assert _out_of_reach([(10.0, 1000.0, 500.0), (20.0, 1000.0, 400.0)], 1e9)  # the gap grew
+    assert not _out_of_reach([(10.0, 1000.0, 500.0), (20.0, 1000.0, 990.0)], 21.0)  # within 5 % already
+    assert not _out_of_reach([(10.0, 1000.0, -math.inf), (20.0, 1000.0, -math.inf)], 21.0)  # no bound yet
+
+
+def test_an_out_of_reach_root_hands_its_time_back_and_keeps_a_legal_rota(monkeypatch):
+    """With a rota in hand (the first integer master's) and the projection forced to say out of
+    reach, the root stops at the next full round and column generation ends long before its
+    limit; the rota it returns keeps every rule and the bound stays below the enumerated optimum."""
+    import scheduler.rota.cg.engine as engine
+
+    monkeypatch.setattr(engine, "_out_of_reach", lambda rounds, deadline: True)
+    inst = tiny()
+    eng = curtois.to_engine(inst)
+    units = _units(eng.scenario)
+    res = column_generation(eng.scenario, units, eng.demand, _per_agent_classes(eng.scenario), 30.0,
+                            roster=eng.rules, first_rota=lambda schedules, queues: True)
+    assert res.out_of_reach and not res.slow
+    assert res.seconds < 15.0  # the 30 s were not used up
+    assert res.schedules is not None
+    penalty, bad = curtois.evaluate(inst, _roster_of_schedules(eng, units, res.schedules))
+    assert bad == []
+    assert res.bound_fen / 100 <= brute_force(inst) <= penalty
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

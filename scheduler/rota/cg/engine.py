@@ -68,6 +68,9 @@ least FIRST_ROTA_SECONDS) over a copy of the first LP free of artificial units, 
 long before the root ends (the season: the root's columns gave the first rota only at 187 s of
 300, and in some runs none at all)."""
 FIRST_ROTA_SECONDS = 1.0
+USEFUL_GAP = 0.05
+"""A root whose bound is projected to stay further than this share of the LP value below it by
+the root's deadline hands its time back, once a rota is in hand (`_out_of_reach`)."""
 BOUND_TOLERANCE = 1e-6
 """Relative safety margin taken off the LP-based bound for the LP solver's own tolerances."""
 
@@ -93,6 +96,8 @@ class CGResult:
     """Schedule counts the dive fixed before the integer master (0: no dive, or it fixed nothing)."""
     slow: bool = False
     """The root stopped after a slow full round from an LP with artificial units (SLOW_ROUND_SHARE; the rest handed back)."""
+    out_of_reach: bool = False
+    """The root stopped with a rota in hand because its bound could not get near the LP in its time (USEFUL_GAP; the rest handed back)."""
 
 
 def hire_fen(unit: Unit) -> int:
@@ -161,7 +166,8 @@ def column_generation(
     active: set[int] = set()
     full_round = True
     history: list[tuple[float, float, float]] = []
-    slow = False
+    clean: list[tuple[float, float, float]] = []  # the full rounds that began from an LP free of artificial units
+    slow = out_of_reach = False
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
     try:
         while True:
@@ -172,7 +178,7 @@ def column_generation(
             lp_value = lp.getInfo().objective_function_value
             y = np.array(lp.getSolution().row_dual)
             left = lp_deadline - time.perf_counter()
-            if slow or left <= 0 or (should_stop and should_stop()):
+            if slow or out_of_reach or left <= 0 or (should_stop and should_stop()):
                 break  # (after a slow round, once its columns are in the LP the dive starts from)
             if first_rota is not None and not start and full_round and _artificial(master) <= 1e-6:
                 early = _first_schedules(master, max(FIRST_ROTA_SECONDS, FIRST_ROTA_SHARE * time_limit), integer_gap)
@@ -221,10 +227,13 @@ def column_generation(
             if added == 0 or lp_value + constant - best_bound <= 1e-5 * abs(lp_value + constant):
                 break
             slow = short and time.perf_counter() - round_start > SLOW_ROUND_SHARE * time_limit
+            if not short:
+                clean.append(history[-1])
+            out_of_reach = bool(start) and _out_of_reach(clean, lp_deadline - t0)
         # the root is done: dive from its LP optimum for part of the time left (the bound is
         # kept from the root; the dive's LPs are not relaxations of the whole problem any more)
         end = t0 + time_limit
-        if slow:  # the integer master keeps its share of the time the root used; the rest goes back
+        if slow or out_of_reach:  # the integer master keeps its share of the time the root used; the rest goes back
             used = time.perf_counter() - t0
             end = min(end, t0 + max(used / (1 - integer_share), used + SLOW_INTEGER_SECONDS))
         dived = 0
@@ -251,6 +260,7 @@ def column_generation(
         history=history,
         dived=dived,
         slow=slow,
+        out_of_reach=out_of_reach,
     )
 
 
@@ -356,6 +366,28 @@ def dive(master: Master, classes: list[AgentClass], pricers: list[ClassPricing],
             if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
                 break
     return n_fixed
+
+
+def _out_of_reach(rounds: list[tuple[float, float, float]], deadline: float) -> bool:
+    """Whether the bound cannot come within USEFUL_GAP of the LP value by `deadline` (seconds of
+    column generation), projected from the last two full rounds that began from LPs free of
+    artificial units: their gap (LP value - bound) closing by the same ratio each round, one
+    round per the time between them. Column generation's gap closes fast first and then tails
+    off, so the projection is optimistic and errs towards going on. Measured at 300 s: the
+    season, Curtois 13 and 17 spent 150-180 s in a root whose bound stayed below zero, while the
+    neighbourhood search made their rotas."""
+    if len(rounds) < 2:
+        return False
+    (t1, lp1, b1), (t2, lp2, b2) = rounds[-2], rounds[-1]
+    if not all(math.isfinite(v) for v in (lp1, b1, lp2, b2)):
+        return False  # no bound proven yet: nothing to project
+    before, now, target = lp1 - b1, lp2 - b2, USEFUL_GAP * abs(lp2)
+    if now <= target or target <= 0:
+        return False
+    if now >= before:
+        return True  # the gap did not close at all in a whole round
+    needed = math.log(target / now) / math.log(now / before)
+    return t2 + needed * (t2 - t1) > deadline
 
 
 def _first_schedules(master: Master, time_limit: float, gap: float) -> tuple[dict[int, list[int]], dict[int, dict[int, str]]] | None:
